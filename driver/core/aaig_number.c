@@ -1,0 +1,321 @@
+/* Numbers: an exact fast path for short decimals (Clinger), strtod_l in the C locale for the
+ * rest, so every result is the correctly rounded double that GDAL's CPLAtofM returns. */
+#define _GNU_SOURCE
+#include "aaig_number.h"
+
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WS AAIG_C_WS
+#define DG AAIG_C_DIGIT
+#define FL AAIG_C_FLOAT
+/* Whitespace is what C's isspace() accepts in the C locale, as the built-in tokenizer uses. */
+const unsigned char aaig_char_class[256] = {
+    ['\t'] = WS, ['\n'] = WS, ['\v'] = WS, ['\f'] = WS, ['\r'] = WS, [' '] = WS,
+    ['0'] = DG, ['1'] = DG, ['2'] = DG, ['3'] = DG, ['4'] = DG,
+    ['5'] = DG, ['6'] = DG, ['7'] = DG, ['8'] = DG, ['9'] = DG,
+    /* Any of these in the data makes an auto-detected grid floating point: the built-in's
+     * four, plus n/N, present in every spelling of nan, inf, infinity and null. */
+    ['.'] = FL, [','] = FL, ['e'] = FL, ['E'] = FL, ['n'] = FL, ['N'] = FL,
+};
+
+size_t aaig_type_size(aaig_type t) { return t == AAIG_FLOAT64 ? 8 : 4; }
+
+static inline int is_digit(unsigned char c) { return aaig_char_class[c] & DG; }
+static inline int is_ws(unsigned char c) { return aaig_char_class[c] & WS; }
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static void init_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+/* Correctly rounded conversion of an already validated decimal token of length len. */
+static int slow_decimal(const char *p, size_t len, double *out)
+{
+    char buf[AAIG_MAX_TOKEN + 1];
+    if (len > AAIG_MAX_TOKEN)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = p[i] == ',' ? '.' : p[i];
+    buf[len] = '\0';
+    pthread_once(&c_locale_once, init_c_locale);
+    char *end = NULL;
+    *out = c_locale ? strtod_l(buf, &end, c_locale) : strtod(buf, &end);
+    return end == buf + len;
+}
+
+static int match_word(const char *p, const char *lower_word)
+{
+    size_t i = 0;
+    for (; lower_word[i]; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + ('a' - 'A'));
+        if (c != (unsigned char)lower_word[i])
+            return 0;
+    }
+    return is_ws((unsigned char)p[i]);
+}
+
+static size_t token_len(const char *p)
+{
+    size_t n = 0;
+    while (!is_ws((unsigned char)p[n]))
+        n++;
+    return n;
+}
+
+/* nan / inf / infinity (any case, any sign), null (exact, as the built-in compares it), and
+ * the old MSVC spellings that CPLStrtod recognises as whole strings. s points after the sign. */
+static const char *parse_special(const char *start, const char *s, int neg, double *out,
+                                 int *is_null)
+{
+    static const struct { const char *text; double value; } msvc[] = {
+        {"1.#INF", HUGE_VAL}, {"-1.#INF", -HUGE_VAL}, {"1.#QNAN", NAN},
+        {"-1.#QNAN", NAN},    {"1.#SNAN", NAN},       {"-1.#IND", NAN},
+    };
+    if (*s == '#') {
+        size_t len = token_len(start);
+        for (size_t i = 0; i < sizeof(msvc) / sizeof(msvc[0]); i++) {
+            if (strlen(msvc[i].text) == len && memcmp(msvc[i].text, start, len) == 0) {
+                *out = msvc[i].value;
+                return start + len;
+            }
+        }
+        return NULL;
+    }
+    if (match_word(s, "infinity")) { *out = neg ? -HUGE_VAL : HUGE_VAL; return s + 8; }
+    if (match_word(s, "inf")) { *out = neg ? -HUGE_VAL : HUGE_VAL; return s + 3; }
+    if (match_word(s, "nan")) { *out = neg ? -NAN : NAN; return s + 3; }
+    if (s == start && memcmp(s, "null", 4) == 0 && is_ws((unsigned char)s[4])) {
+        if (is_null)
+            *is_null = 1;
+        *out = -HUGE_VAL;
+        return s + 4;
+    }
+    return NULL;
+}
+
+const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
+{
+    const char *s = p;
+    int neg = 0;
+    if (*s == '-' || *s == '+') {
+        neg = *s == '-';
+        s++;
+    }
+    uint64_t m = 0;
+    int exp10 = 0, ndigits = 0, slow = 0;
+    while (is_digit((unsigned char)*s)) {
+        /* Below 1e18 another digit cannot overflow 64 bits. */
+        if (m < 1000000000000000000ULL)
+            m = m * 10 + (unsigned)(*s - '0');
+        else
+            slow = 1;
+        ndigits++;
+        s++;
+    }
+    if (*s == '.' || *s == ',') {
+        s++;
+        while (is_digit((unsigned char)*s)) {
+            if (m < 1000000000000000000ULL) {
+                m = m * 10 + (unsigned)(*s - '0');
+                exp10--;
+            } else {
+                slow = 1;
+            }
+            ndigits++;
+            s++;
+        }
+    }
+    if (ndigits == 0 || *s == '#')
+        return parse_special(p, s, neg, out, is_null);
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        int eneg = 0, e = 0;
+        if (*s == '-' || *s == '+') {
+            eneg = *s == '-';
+            s++;
+        }
+        if (!is_digit((unsigned char)*s))
+            return NULL;
+        while (is_digit((unsigned char)*s)) {
+            if (e < 100000)
+                e = e * 10 + (*s - '0');
+            s++;
+        }
+        exp10 += eneg ? -e : e;
+    }
+    if (!is_ws((unsigned char)*s))
+        return NULL;
+    if (!slow) {
+        if (m == 0) {
+            *out = neg ? -0.0 : 0.0;
+            return s;
+        }
+        /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE operation gives the
+         * correctly rounded result. */
+        if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+            double v = (double)m;
+            v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+            *out = neg ? -v : v;
+            return s;
+        }
+    }
+    if (!slow_decimal(p, (size_t)(s - p), out))
+        return NULL;
+    return s;
+}
+
+aaig_status aaig_parse_double(const char *p, size_t len, double *out, int *is_null)
+{
+    char buf[AAIG_MAX_TOKEN + 2];
+    if (is_null)
+        *is_null = 0;
+    if (len == 0 || len > AAIG_MAX_TOKEN)
+        return AAIG_E_TOKEN;
+    memcpy(buf, p, len);
+    buf[len] = ' ';
+    buf[len + 1] = '\0';
+    const char *end = aaig_parse_double_ws(buf, out, is_null);
+    return end == buf + len ? AAIG_OK : AAIG_E_TOKEN;
+}
+
+float aaig_to_float32(double v, int is_null)
+{
+    if (is_null)
+        return -FLT_MAX;
+    if (v >= FLT_MAX && !isinf(v))
+        return FLT_MAX;
+    if (v <= -FLT_MAX && !isinf(v))
+        return -FLT_MAX;
+    return (float)v;
+}
+
+double aaig_to_float64(double v, int is_null) { return is_null ? -DBL_MAX : v; }
+
+aaig_status aaig_to_int32(double v, int is_null, int32_t *out)
+{
+    /* The comparisons are false for NaN, so NaN is rejected too. */
+    if (is_null || !(v > (double)INT32_MIN - 1.0 && v < (double)INT32_MAX + 1.0))
+        return AAIG_E_RANGE;
+    *out = (int32_t)v;
+    return AAIG_OK;
+}
+
+/* True when an infinite result came from digits (1e999) rather than a spelled infinity
+ * (inf, 1.#INF): the built-in clamps both to FLT_MAX in Float32 grids, we only the first. */
+static int is_numeric_literal(const char *p)
+{
+    p += (*p == '-' || *p == '+');
+    return (is_digit((unsigned char)*p) || *p == '.' || *p == ',') &&
+           !memchr(p, '#', token_len(p));
+}
+
+/* ---- typed loops -------------------------------------------------------------------- */
+
+static inline const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && is_ws((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* Integers: digits straight into an int64, the double path only for other spellings. */
+static inline const char *parse_int32_token(const char *p, int32_t *out, aaig_status *st)
+{
+    const char *s = p;
+    int neg = 0;
+    if (*s == '-' || *s == '+') {
+        neg = *s == '-';
+        s++;
+    }
+    int64_t v = 0;
+    const char *digits = s;
+    while (is_digit((unsigned char)*s) && s - digits < 11) {
+        v = v * 10 + (*s - '0');
+        s++;
+    }
+    if (s != digits && is_ws((unsigned char)*s)) {
+        v = neg ? -v : v;
+        if (v < INT32_MIN || v > INT32_MAX) {
+            *st = AAIG_E_RANGE;
+            return NULL;
+        }
+        *out = (int32_t)v;
+        return s;
+    }
+    double d;
+    int is_null = 0;
+    s = aaig_parse_double_ws(p, &d, &is_null);
+    if (!s) {
+        *st = AAIG_E_TOKEN;
+        return NULL;
+    }
+    *st = aaig_to_int32(d, is_null, out);
+    return *st == AAIG_OK ? s : NULL;
+}
+
+#define PARSE_LOOP(CTYPE, PARSE_ONE)                                                         \
+    do {                                                                                     \
+        CTYPE *o = (CTYPE *)out;                                                             \
+        while (n < max_values) {                                                             \
+            p = skip_ws(p, end);                                                             \
+            if (p == end)                                                                    \
+                break;                                                                       \
+            const char *q;                                                                   \
+            PARSE_ONE;                                                                       \
+            if (!q) {                                                                        \
+                *bad = p;                                                                    \
+                break;                                                                       \
+            }                                                                                \
+            n++;                                                                             \
+            p = q;                                                                           \
+        }                                                                                    \
+    } while (0)
+
+size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig_type type,
+                         void *out, const char **next, aaig_status *status, const char **bad)
+{
+    size_t n = 0;
+    *status = AAIG_OK;
+    *bad = NULL;
+    switch (type) {
+    case AAIG_INT32:
+        PARSE_LOOP(int32_t, q = parse_int32_token(p, &o[n], status));
+        break;
+    case AAIG_FLOAT32:
+        PARSE_LOOP(float, {
+            double d;
+            int is_null = 0;
+            q = aaig_parse_double_ws(p, &d, &is_null);
+            if (q)
+                o[n] = aaig_to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d,
+                                       is_null);
+            else
+                *status = AAIG_E_TOKEN;
+        });
+        break;
+    case AAIG_FLOAT64:
+        PARSE_LOOP(double, {
+            double d;
+            int is_null = 0;
+            q = aaig_parse_double_ws(p, &d, &is_null);
+            if (q)
+                o[n] = aaig_to_float64(d, is_null);
+            else
+                *status = AAIG_E_TOKEN;
+        });
+        break;
+    }
+    *next = p;
+    return n;
+}

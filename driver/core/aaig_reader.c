@@ -1,0 +1,464 @@
+#include "aaig_reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aaig_number.h"
+#include "aaig_pool.h"
+#include "aaig_scan.h"
+
+#define DEFAULT_CHUNK (4u << 20)
+#define DEFAULT_PARALLEL_MIN (512u << 10)
+#define MIN_READ (2 * AAIG_MAX_TOKEN + 2)
+#define MAX_INDEX 65536
+#define MAX_THREADS 64
+#define UNKNOWN UINT64_MAX
+
+struct aaig_reader {
+    aaig_io io;
+    aaig_reader_config cfg;
+    uint64_t total; /* ncols * nrows */
+    /* The window: buf holds file bytes [win_off, win_off + win_len), plus room for one
+     * sentinel byte; win_eof: the file ends at the window's end. */
+    char *buf;
+    size_t cap;
+    uint64_t win_off;
+    size_t win_len;
+    int win_eof;
+    /* Row index: idx[k] is an offset where row k*stride starts (only whitespace before its
+     * first value), or UNKNOWN. */
+    uint64_t *idx;
+    uint64_t stride, nidx, ckpt_tokens;
+    /* Where the last read ended, for sequential access when stride > 1. */
+    uint64_t cur_tok, cur_off;
+    double bytes_per_value;
+    aaig_pool *pool;
+};
+
+/* A position between tokens: `tok` values lie before file offset `off`. */
+typedef struct {
+    uint64_t tok, off;
+} walk_pos;
+
+typedef enum { WALK_SKIP, WALK_DETECT, WALK_PARSE } walk_mode;
+
+aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
+{
+    aaig_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->io = *io;
+    r->cfg = *cfg;
+    if (!r->cfg.chunk_size)
+        r->cfg.chunk_size = DEFAULT_CHUNK;
+    if (!r->cfg.parallel_min)
+        r->cfg.parallel_min = DEFAULT_PARALLEL_MIN;
+    r->cap = r->cfg.chunk_size < MIN_READ ? MIN_READ : r->cfg.chunk_size;
+    r->total = cfg->ncols * cfg->nrows;
+    r->stride = (cfg->nrows + MAX_INDEX - 1) / MAX_INDEX;
+    if (r->stride == 0)
+        r->stride = 1;
+    r->nidx = cfg->nrows / r->stride + 1;
+    r->ckpt_tokens = r->stride * cfg->ncols;
+    r->buf = malloc(r->cap + 1);
+    r->idx = malloc(r->nidx * sizeof(uint64_t));
+    if (!r->buf || !r->idx) {
+        aaig_reader_free(r);
+        return NULL;
+    }
+    for (uint64_t k = 0; k < r->nidx; k++)
+        r->idx[k] = UNKNOWN;
+    r->idx[0] = cfg->data_offset;
+    r->cur_off = cfg->data_offset;
+    r->win_off = UNKNOWN;
+    r->bytes_per_value = 8.0;
+    return r;
+}
+
+void aaig_reader_free(aaig_reader *r)
+{
+    if (!r)
+        return;
+    aaig_pool_free(r->pool);
+    free(r->buf);
+    free(r->idx);
+    free(r);
+}
+
+void aaig_reader_set_type(aaig_reader *r, aaig_type type) { r->cfg.type = type; }
+
+void aaig_reader_set_threads(aaig_reader *r, unsigned nthreads)
+{
+    if (nthreads > MAX_THREADS)
+        nthreads = MAX_THREADS;
+    if (r->pool && aaig_pool_size(r->pool) != nthreads) {
+        aaig_pool_free(r->pool);
+        r->pool = NULL;
+    }
+    r->cfg.nthreads = nthreads;
+}
+
+/* ---- row index ------------------------------------------------------------------------ */
+
+static uint64_t next_ckpt(const aaig_reader *r, uint64_t tok)
+{
+    return (tok / r->ckpt_tokens + 1) * r->ckpt_tokens;
+}
+
+/* Each slot is written by the one thread whose token range reaches it. */
+static void record_ckpt(aaig_reader *r, uint64_t tok, uint64_t off)
+{
+    if (tok % r->ckpt_tokens)
+        return;
+    uint64_t k = tok / r->ckpt_tokens;
+    if (k < r->nidx && r->idx[k] == UNKNOWN)
+        r->idx[k] = off;
+}
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_status st,
+                             uint64_t tok, uint64_t off, const char *token)
+{
+    if (!err)
+        return st;
+    memset(err, 0, sizeof(*err));
+    err->status = st;
+    err->row = r->cfg.ncols ? tok / r->cfg.ncols : 0;
+    err->col = r->cfg.ncols ? tok % r->cfg.ncols : 0;
+    err->offset = off;
+    err->values_found = tok;
+    if (token) {
+        size_t n = 0;
+        while (n < sizeof(err->token) - 4 && !aaig_is_ws((unsigned char)token[n])) {
+            unsigned char c = (unsigned char)token[n];
+            if (c == 0)
+                err->status = AAIG_E_NUL;
+            err->token[n++] = (char)(c >= 32 && c < 127 ? c : '?');
+        }
+        if (!aaig_is_ws((unsigned char)token[n]))
+            memcpy(err->token + n, "...", 4);
+    }
+    return err->status;
+}
+
+/* ---- the window ---------------------------------------------------------------------- */
+
+static aaig_status fill(aaig_reader *r, uint64_t off, size_t want)
+{
+    if (want < MIN_READ)
+        want = MIN_READ;
+    if (want > r->cap)
+        want = r->cap;
+    int64_t n = r->io.pread(r->io.ctx, off, r->buf, want);
+    if (n < 0) {
+        r->win_off = UNKNOWN;
+        r->win_len = 0;
+        return AAIG_E_IO;
+    }
+    r->win_off = off;
+    r->win_len = (size_t)n;
+    r->win_eof = (size_t)n < want;
+    return AAIG_OK;
+}
+
+/* Index just past the last whitespace byte of buf[from, to), or `from` when there is none. */
+static size_t last_boundary(const char *buf, size_t from, size_t to)
+{
+    while (to > from && !aaig_is_ws((unsigned char)buf[to - 1]))
+        to--;
+    return to;
+}
+
+/* ---- parsing one piece of a region ---------------------------------------------------- */
+
+typedef struct {
+    aaig_reader *r;
+    const char *p, *end; /* the piece; end[-1] is whitespace */
+    uint64_t tok0;       /* index of its first token */
+    uint64_t max;        /* values to parse at most */
+    char *out;           /* where value tok0 goes */
+    /* results */
+    uint64_t count;      /* tokens in the piece (counting pass) or values parsed */
+    const char *next, *bad;
+    aaig_status status;
+} piece;
+
+static void parse_piece(piece *pc)
+{
+    aaig_reader *r = pc->r;
+    size_t vsize = aaig_type_size(r->cfg.type);
+    const char *p = pc->p;
+    uint64_t done = 0;
+    pc->status = AAIG_OK;
+    pc->next = p;
+    while (done < pc->max) {
+        uint64_t tok = pc->tok0 + done;
+        uint64_t lim = next_ckpt(r, tok);
+        uint64_t n_want = lim - tok < pc->max - done ? lim - tok : pc->max - done;
+        const char *next;
+        size_t n = aaig_parse_values(p, pc->end, n_want, r->cfg.type, pc->out + done * vsize,
+                                     &next, &pc->status, &pc->bad);
+        done += n;
+        if (n) {
+            pc->next = next;
+            record_ckpt(r, pc->tok0 + done, (uint64_t)(next - r->buf) + r->win_off);
+        }
+        if (pc->status != AAIG_OK || n < n_want)
+            break;
+        p = next;
+    }
+    pc->count = done;
+}
+
+typedef struct {
+    piece pieces[MAX_THREADS];
+} par_job;
+
+static void count_task(void *ctx, unsigned i)
+{
+    piece *pc = &((par_job *)ctx)->pieces[i];
+    aaig_scan_state st = {0, 0};
+    aaig_scan(pc->p, pc->end, &st, UINT64_MAX, 0, NULL);
+    pc->count = st.tokens;
+}
+
+static void parse_task(void *ctx, unsigned i) { parse_piece(&((par_job *)ctx)->pieces[i]); }
+
+/* Parses values [pos->tok, target) found in buf[p, end) into out (value `first` at out[0]),
+ * splitting the region across the pool when it is large. */
+static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, const char *end,
+                                uint64_t target, char *out, uint64_t first, aaig_read_error *err)
+{
+    size_t vsize = aaig_type_size(r->cfg.type);
+    unsigned nt = r->cfg.nthreads > 1 ? r->cfg.nthreads : 1;
+    if ((size_t)(end - p) < r->cfg.parallel_min * nt)
+        nt = 1;
+    if (nt > 1 && !r->pool) {
+        r->pool = aaig_pool_new(nt);
+        if (!r->pool)
+            nt = 1;
+    }
+    if (nt > aaig_pool_size(r->pool))
+        nt = aaig_pool_size(r->pool);
+
+    par_job job;
+    size_t len = (size_t)(end - p);
+    const char *cut = p;
+    for (unsigned i = 0; i < nt; i++) {
+        piece *pc = &job.pieces[i];
+        memset(pc, 0, sizeof(*pc));
+        pc->r = r;
+        pc->p = cut;
+        /* Cut at a whitespace byte so that no token is split. */
+        const char *c = i + 1 == nt ? end : p + len / nt * (i + 1);
+        if (c < cut)
+            c = cut;
+        while (c < end && !aaig_is_ws((unsigned char)*c))
+            c++;
+        pc->end = c < end ? c + 1 : end;
+        cut = pc->end;
+    }
+    if (nt > 1) {
+        aaig_pool_run(r->pool, nt, count_task, &job);
+    } else {
+        job.pieces[0].count = UINT64_MAX;
+    }
+    uint64_t base = pos->tok;
+    unsigned used = 0;
+    for (unsigned i = 0; i < nt && base < target; i++, used++) {
+        piece *pc = &job.pieces[i];
+        uint64_t cnt = pc->count;
+        pc->tok0 = base;
+        pc->max = target - base < cnt ? target - base : cnt;
+        pc->out = out + (base - first) * vsize;
+        base = cnt > target - base ? target : base + cnt;
+    }
+    aaig_pool_run(r->pool, used, parse_task, &job);
+    for (unsigned i = 0; i < used; i++) {
+        piece *pc = &job.pieces[i];
+        if (pc->status != AAIG_OK)
+            return set_error(r, err, pc->status, pc->tok0 + pc->count,
+                             r->win_off + (uint64_t)(pc->bad - r->buf), pc->bad);
+        pos->tok = pc->tok0 + pc->count;
+        if (pc->count)
+            pos->off = r->win_off + (uint64_t)(pc->next - r->buf);
+        if (pc->count < pc->max) /* only whitespace left in this piece */
+            pos->off = r->win_off + (uint64_t)(pc->end - r->buf);
+    }
+    if (pos->tok < target || used == 0)
+        pos->off = r->win_off + (uint64_t)(end - r->buf);
+    return AAIG_OK;
+}
+
+/* Counting (SKIP) or looking for a float character (DETECT) over buf[p, end). Returns 1 when
+ * the walk is over (target reached or float found). */
+static int scan_region(aaig_reader *r, walk_pos *pos, const char *p, const char *end,
+                       uint64_t target, walk_mode mode, int *found_float)
+{
+    aaig_scan_state st = {pos->tok, 0};
+    while (p < end) {
+        uint64_t lim = next_ckpt(r, st.tokens);
+        if (lim > target)
+            lim = target;
+        const char *q = aaig_scan(p, end, &st, lim, mode == WALK_DETECT, found_float);
+        if (found_float && *found_float) {
+            pos->tok = st.tokens;
+            pos->off = r->win_off + (uint64_t)(q - r->buf);
+            return 1;
+        }
+        if (q == end)
+            break;
+        pos->tok = lim;
+        pos->off = r->win_off + (uint64_t)(q - r->buf);
+        record_ckpt(r, lim, pos->off);
+        if (lim == target)
+            return 1;
+        p = q;
+    }
+    pos->tok = st.tokens;
+    pos->off = r->win_off + (uint64_t)(end - r->buf);
+    return 0;
+}
+
+/* Walks tokens [pos->tok, target) through the window. */
+static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mode mode,
+                        char *out, uint64_t first, int *found_float, aaig_read_error *err)
+{
+    size_t want = mode == WALK_DETECT ? 65536 : 0;
+    while (pos->tok < target) {
+        if (mode != WALK_DETECT) {
+            double est = (double)(target - pos->tok) * r->bytes_per_value * 1.25 + 4096.0;
+            want = est > (double)r->cap ? r->cap : (size_t)est;
+        }
+        int have = r->win_off != UNKNOWN && pos->off >= r->win_off &&
+                   (pos->off < r->win_off + r->win_len || (r->win_eof && pos->off == r->win_off + r->win_len));
+        size_t rel = have ? (size_t)(pos->off - r->win_off) : 0;
+        size_t b = have ? last_boundary(r->buf, rel, r->win_len) : rel;
+        if (have && r->win_eof) {
+            r->buf[r->win_len] = ' '; /* the sentinel ends a last value without newline */
+            b = r->win_len + 1;
+        }
+        if (!have || b == rel) {
+            /* No complete value after pos in the window: a read of at least MIN_READ bytes
+             * that still holds none means the token is too long. */
+            if (have && r->win_len - rel > AAIG_MAX_TOKEN)
+                return set_error(r, err, AAIG_E_TOO_LONG, pos->tok, pos->off, r->buf + rel);
+            if (fill(r, pos->off, want) != AAIG_OK)
+                return set_error(r, err, AAIG_E_IO, pos->tok, pos->off, NULL);
+            if (mode == WALK_DETECT && want < r->cap)
+                want *= 2;
+            continue;
+        }
+        const char *p = r->buf + rel, *end = r->buf + b;
+        if (mode == WALK_PARSE) {
+            aaig_status st = parse_region(r, pos, p, end, target, out, first, err);
+            if (st != AAIG_OK)
+                return st;
+        } else if (scan_region(r, pos, p, end, target, mode, found_float)) {
+            return AAIG_OK;
+        }
+        if (r->win_eof && b == r->win_len + 1 && pos->tok < target)
+            return set_error(r, err, AAIG_E_SHORT, pos->tok, r->win_off + r->win_len, NULL);
+    }
+    return AAIG_OK;
+}
+
+/* ---- public entry points ---------------------------------------------------------------- */
+
+aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_error *err)
+{
+    walk_pos pos = {0, r->cfg.data_offset};
+    *is_float = 0;
+    aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, 0, is_float, err);
+    /* A short file is reported when its values are read, as the built-in does. */
+    if (st == AAIG_E_SHORT && err)
+        memset(err, 0, sizeof(*err));
+    return st == AAIG_E_SHORT ? AAIG_OK : st;
+}
+
+aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
+                             aaig_read_error *err)
+{
+    if (row0 > r->cfg.nrows || nrows > r->cfg.nrows - row0)
+        return AAIG_E_RANGE;
+    uint64_t first = row0 * r->cfg.ncols, target = (row0 + nrows) * r->cfg.ncols;
+    /* Start from the nearest known row at or before row0. */
+    uint64_t k = row0 / r->stride;
+    if (k >= r->nidx)
+        k = r->nidx - 1;
+    while (r->idx[k] == UNKNOWN)
+        k--;
+    walk_pos pos = {k * r->ckpt_tokens, r->idx[k]};
+    if (r->cur_tok <= first && r->cur_tok > pos.tok) {
+        pos.tok = r->cur_tok;
+        pos.off = r->cur_off;
+    }
+    walk_pos start = pos;
+    aaig_status st = walk(r, &pos, first, WALK_SKIP, NULL, 0, NULL, err);
+    if (st == AAIG_OK)
+        st = walk(r, &pos, target, WALK_PARSE, out, first, NULL, err);
+    if (st != AAIG_OK)
+        return st;
+    r->cur_tok = pos.tok;
+    r->cur_off = pos.off;
+    if (pos.tok - start.tok >= 1024)
+        r->bytes_per_value = (double)(pos.off - start.off) / (double)(pos.tok - start.tok);
+    return AAIG_OK;
+}
+
+const char *aaig_type_name(aaig_type type)
+{
+    return type == AAIG_INT32 ? "Int32" : type == AAIG_FLOAT32 ? "Float32" : "Float64";
+}
+
+void aaig_read_error_message(const aaig_read_error *e, aaig_type type, uint64_t ncols,
+                             uint64_t nrows, char *buf, size_t size)
+{
+    unsigned long long row = e->row + 1, col = e->col + 1, off = e->offset;
+    const char *want = type == AAIG_INT32 ? "an integer" : "a number";
+    switch (e->status) {
+    case AAIG_OK:
+        snprintf(buf, size, "no error");
+        break;
+    case AAIG_E_TOKEN:
+        snprintf(buf, size, "row %llu, column %llu (byte offset %llu): expected %s, found '%s'",
+                 row, col, off, want, e->token);
+        break;
+    case AAIG_E_RANGE:
+        snprintf(buf, size,
+                 "row %llu, column %llu (byte offset %llu): expected a value that fits the %s "
+                 "band, found '%s' (open with DATATYPE=Float64 to read it)",
+                 row, col, off, aaig_type_name(type), e->token);
+        break;
+    case AAIG_E_SHORT:
+        snprintf(buf, size,
+                 "expected %llu values (ncols %llu x nrows %llu), found only %llu: the file "
+                 "ends at byte offset %llu, before row %llu, column %llu",
+                 (unsigned long long)(ncols * nrows), (unsigned long long)ncols,
+                 (unsigned long long)nrows, (unsigned long long)e->values_found, off, row, col);
+        break;
+    case AAIG_E_TOO_LONG:
+        snprintf(buf, size,
+                 "row %llu, column %llu (byte offset %llu): expected %s, found a token longer "
+                 "than %d bytes ('%s')",
+                 row, col, off, want, AAIG_MAX_TOKEN, e->token);
+        break;
+    case AAIG_E_NUL:
+        snprintf(buf, size,
+                 "row %llu, column %llu (byte offset %llu): expected text, found binary data "
+                 "(a NUL byte) in '%s'",
+                 row, col, off, e->token);
+        break;
+    case AAIG_E_IO:
+        snprintf(buf, size, "read error at byte offset %llu (row %llu, column %llu)", off, row, col);
+        break;
+    case AAIG_E_NOMEM:
+        snprintf(buf, size, "out of memory");
+        break;
+    case AAIG_E_HEADER:
+        snprintf(buf, size, "invalid header");
+        break;
+    }
+}

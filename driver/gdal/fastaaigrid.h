@@ -1,0 +1,69 @@
+// FastAAIGrid: GDAL dataset and band over the C core. Thin: the core parses, this maps GDAL's
+// API (VSI I/O, options, georeferencing, PAM) onto it.
+#ifndef FASTAAIGRID_H
+#define FASTAAIGRID_H
+
+#include "gdal_pam.h"
+#include "ogr_spatialref.h"
+
+#include <string>
+
+extern "C" {
+#include "aaig_header.h"
+#include "aaig_reader.h"
+}
+
+constexpr const char *FASTAAIGRID_NAME = "FastAAIGrid";
+
+// Every message names the file: "FastAAIGrid: <file>: <what>".
+void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
+    CPL_PRINT_FUNC_FORMAT(3, 4);
+
+// The thread count from NUM_THREADS (open/creation option), else GDAL_NUM_THREADS, else all
+// cores; "ALL_CPUS" accepted.
+int FastAAIGridThreads(CSLConstList options);
+
+class FastAAIGridDataset final : public GDALPamDataset
+{
+    friend class FastAAIGridBand;
+
+    VSILFILE *m_fp = nullptr;
+    aaig_reader *m_reader = nullptr;
+    aaig_type m_type = AAIG_INT32;
+    double m_gt[6] = {0, 1, 0, 0, 0, 1};
+    OGRSpatialReference m_srs;
+    std::string m_prjFile;  // the .prj found, for GetFileList
+
+    static int64_t PRead(void *ctx, uint64_t offset, void *dst, size_t n);
+    void LoadPrj(const char *filename);
+    bool ReadRows(int row0, int nrows, void *out);
+
+  public:
+    FastAAIGridDataset() = default;
+    ~FastAAIGridDataset() override;
+
+    static int Identify(GDALOpenInfo *openInfo);
+    static GDALDataset *Open(GDALOpenInfo *openInfo);
+
+    CPLErr GetGeoTransform(double *gt) override;
+    const OGRSpatialReference *GetSpatialRef() const override;
+    char **GetFileList() override;
+};
+
+class FastAAIGridBand final : public GDALPamRasterBand
+{
+    bool m_hasNoData = false;
+    double m_noData = 0.0;
+
+  public:
+    FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData, double noData);
+
+    CPLErr IReadBlock(int blockX, int blockY, void *image) override;
+    CPLErr IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data, int bufW, int bufH,
+                     GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
+                     GDALRasterIOExtraArg *extra) override;
+    double GetNoDataValue(int *success = nullptr) override;
+    CPLErr SetNoDataValue(double value) override;
+};
+
+#endif

@@ -1,0 +1,350 @@
+// Open: identify, header, data type, georeferencing, PAM.
+#include "fastaaigrid.h"
+
+#include "cpl_string.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <vector>
+
+constexpr size_t FIRST_HEADER_READ = 16384;
+constexpr size_t MAX_HEADER = 1 << 20;
+
+void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    CPLString msg;
+    msg.vPrintf(fmt, ap);
+    va_end(ap);
+    CPLError(level, level == CE_Warning ? CPLE_AppDefined : CPLE_OpenFailed, "%s: %s: %s",
+             FASTAAIGRID_NAME, filename, msg.c_str());
+}
+
+int FastAAIGridThreads(CSLConstList options)
+{
+    const char *value = CSLFetchNameValue(options, "NUM_THREADS");
+    if (!value)
+        value = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr);
+    const int cpus = std::max(1, CPLGetNumCPUs());
+    if (!value || EQUAL(value, "ALL_CPUS"))
+        return cpus;
+    const int n = atoi(value);
+    if (n < 1)
+    {
+        CPLError(CE_Warning, CPLE_IllegalArg,
+                 "%s: NUM_THREADS: expected a positive integer or ALL_CPUS, found '%s'; using %d",
+                 FASTAAIGRID_NAME, value, cpus);
+        return cpus;
+    }
+    return std::min(n, 64);
+}
+
+FastAAIGridDataset::~FastAAIGridDataset()
+{
+    FlushCache(true);
+    aaig_reader_free(m_reader);
+    if (m_fp)
+        VSIFCloseL(m_fp);
+}
+
+int64_t FastAAIGridDataset::PRead(void *ctx, uint64_t offset, void *dst, size_t n)
+{
+    VSILFILE *fp = static_cast<VSILFILE *>(ctx);
+    if (VSIFSeekL(fp, offset, SEEK_SET) != 0)
+        return -1;
+    return static_cast<int64_t>(VSIFReadL(dst, 1, n, fp));
+}
+
+static bool HasExtension(const char *filename, const char *ext)
+{
+    return EQUAL(CPLGetExtension(filename), ext);
+}
+
+int FastAAIGridDataset::Identify(GDALOpenInfo *oi)
+{
+    if (oi->fpL == nullptr)
+        return FALSE;
+    // An empty or binary .asc is claimed only to be refused with a clear message.
+    if (oi->nHeaderBytes == 0 ||
+        memchr(oi->pabyHeader, 0, static_cast<size_t>(oi->nHeaderBytes)) != nullptr)
+        return HasExtension(oi->pszFilename, "asc");
+    aaig_identify_result id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
+    if (id == AAIG_ID_MORE && oi->TryToIngest(65536))
+        id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
+    return id == AAIG_ID_YES || id == AAIG_ID_UTF16;
+}
+
+// Ignored header lines become warnings once the header is final.
+static void CollectWarning(void *ctx, const aaig_diag *d)
+{
+    static_cast<std::vector<std::string> *>(ctx)->push_back(
+        CPLSPrintf("line %llu, column %llu: %s", static_cast<unsigned long long>(d->line),
+                   static_cast<unsigned long long>(d->column), d->message));
+}
+
+// Reads the header from the start of the file, reading more while it is not complete.
+static bool ReadHeader(VSILFILE *fp, const char *fn, aaig_header *h)
+{
+    std::vector<char> buf;
+    std::vector<std::string> warnings;
+    aaig_diag diag;
+    for (size_t want = FIRST_HEADER_READ;; want *= 4)
+    {
+        buf.resize(want + 1);
+        if (VSIFSeekL(fp, 0, SEEK_SET) != 0)
+            return false;
+        const size_t n = VSIFReadL(buf.data(), 1, want, fp);
+        buf[n] = '\0';
+        warnings.clear();
+        const aaig_header_result r =
+            aaig_header_parse(buf.data(), n, n < want, h, &diag, CollectWarning, &warnings);
+        if (r == AAIG_HDR_ERROR)
+        {
+            FastAAIGridError(CE_Failure, fn, "header, line %llu, column %llu: %s",
+                             static_cast<unsigned long long>(diag.line),
+                             static_cast<unsigned long long>(diag.column), diag.message);
+            return false;
+        }
+        if (r == AAIG_HDR_OK)
+            break;
+        if (want >= MAX_HEADER)
+        {
+            FastAAIGridError(CE_Failure, fn,
+                             "expected the header to end within its first %u bytes, found no "
+                             "value before byte offset %u",
+                             static_cast<unsigned>(MAX_HEADER), static_cast<unsigned>(n));
+            return false;
+        }
+    }
+    for (const std::string &w : warnings)
+        FastAAIGridError(CE_Warning, fn, "header, %s", w.c_str());
+    return true;
+}
+
+// DATATYPE as the built-in reads it: the config option AAIGRID_DATATYPE wins over the open
+// option. -1: detect.
+static int ForcedType(GDALOpenInfo *oi)
+{
+    const char *source = "AAIGRID_DATATYPE";
+    const char *value = CPLGetConfigOption(source, nullptr);
+    if (!value)
+    {
+        source = "DATATYPE";
+        value = CSLFetchNameValue(oi->papszOpenOptions, source);
+    }
+    if (!value)
+        return -1;
+    switch (GDALGetDataTypeByName(value))
+    {
+        case GDT_Int32: return AAIG_INT32;
+        case GDT_Float32: return AAIG_FLOAT32;
+        case GDT_Float64: return AAIG_FLOAT64;
+        default: break;
+    }
+    FastAAIGridError(CE_Warning, oi->pszFilename,
+                     "%s: expected Int32, Float32 or Float64, found '%s'; detecting the type "
+                     "from the file",
+                     source, value);
+    return -1;
+}
+
+// The bytes the file can hold, when that is cheap to know; 0 when unknown. For /vsigzip/
+// an upper bound from the compressed size (deflate expands at most ~1032:1).
+static uint64_t FileSizeBound(const char *fn)
+{
+    VSIStatBufL st;
+    if (STARTS_WITH_CI(fn, "/vsigzip/"))
+    {
+        if (VSIStatExL(fn + strlen("/vsigzip/"), &st, VSI_STAT_SIZE_FLAG) != 0)
+            return 0;
+        return static_cast<uint64_t>(st.st_size) * 1100 + 65536;
+    }
+    if (STARTS_WITH_CI(fn, "/vsistdin/") || VSIStatExL(fn, &st, VSI_STAT_SIZE_FLAG) != 0)
+        return 0;
+    return static_cast<uint64_t>(st.st_size);
+}
+
+static GDALDataType ToGDAL(aaig_type t)
+{
+    return t == AAIG_INT32 ? GDT_Int32 : t == AAIG_FLOAT32 ? GDT_Float32 : GDT_Float64;
+}
+
+GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
+{
+    if (!Identify(oi))
+        return nullptr;
+    const char *fn = oi->pszFilename;
+    if (oi->eAccess == GA_Update)
+    {
+        FastAAIGridError(CE_Failure, fn, "expected read-only access: the driver cannot update "
+                                         "files (write a new one with CreateCopy)");
+        return nullptr;
+    }
+    if (oi->nHeaderBytes == 0)
+    {
+        FastAAIGridError(CE_Failure, fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
+                                         "...), found an empty file");
+        return nullptr;
+    }
+    const void *nul = memchr(oi->pabyHeader, 0, static_cast<size_t>(oi->nHeaderBytes));
+    if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes)) == AAIG_ID_UTF16)
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "expected ASCII or UTF-8 text, found UTF-16 (byte order mark at byte "
+                         "0); convert it first, e.g. iconv -f UTF-16 -t UTF-8");
+        return nullptr;
+    }
+    if (nul)
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "expected an ESRI ASCII Grid (text), found binary data (a NUL byte at "
+                         "byte offset %d)",
+                         static_cast<int>(static_cast<const GByte *>(nul) - oi->pabyHeader));
+        return nullptr;
+    }
+
+    aaig_header h;
+    if (!ReadHeader(oi->fpL, fn, &h))
+        return nullptr;
+
+    // No value takes less than one character and one separator: refuse sizes the file cannot
+    // hold before anything is allocated for them.
+    const uint64_t values = h.ncols * h.nrows;
+    const uint64_t bound = FileSizeBound(fn);
+    if (bound && (bound < h.data_offset || (bound - h.data_offset + 1) / 2 < values))
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "ncols %llu x nrows %llu = %llu values cannot fit in the %llu bytes "
+                         "after the header (each value needs at least 2 bytes)",
+                         static_cast<unsigned long long>(h.ncols),
+                         static_cast<unsigned long long>(h.nrows),
+                         static_cast<unsigned long long>(values),
+                         static_cast<unsigned long long>(bound > h.data_offset ? bound - h.data_offset : 0));
+        return nullptr;
+    }
+
+    int scan = 0;
+    double nodata = 0.0;
+    aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
+
+    auto ds = std::make_unique<FastAAIGridDataset>();
+    ds->nRasterXSize = static_cast<int>(h.ncols);
+    ds->nRasterYSize = static_cast<int>(h.nrows);
+    ds->m_fp = oi->fpL;
+    oi->fpL = nullptr;
+    aaig_io io = {ds->m_fp, PRead};
+    aaig_reader_config cfg = {};
+    cfg.data_offset = h.data_offset;
+    cfg.ncols = h.ncols;
+    cfg.nrows = h.nrows;
+    cfg.type = type;
+    cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions));
+    ds->m_reader = aaig_reader_new(&io, &cfg);
+    if (!ds->m_reader)
+    {
+        FastAAIGridError(CE_Failure, fn, "out of memory");
+        return nullptr;
+    }
+    if (scan)
+    {
+        int is_float = 0;
+        aaig_read_error err;
+        if (aaig_reader_detect_float(ds->m_reader, &is_float, &err) != AAIG_OK)
+        {
+            char msg[512];
+            aaig_read_error_message(&err, type, h.ncols, h.nrows, msg, sizeof(msg));
+            FastAAIGridError(CE_Failure, fn, "%s", msg);
+            return nullptr;
+        }
+        if (is_float)
+            type = AAIG_FLOAT32;
+        aaig_reader_set_type(ds->m_reader, type);
+    }
+    ds->m_type = type;
+    ds->SetBand(1, new FastAAIGridBand(ds.get(), ToGDAL(type), h.has_nodata != 0, nodata));
+
+    if (aaig_header_geotransform(&h, ds->m_gt))
+        ds->SetMetadataItem(GDALMD_AREA_OR_POINT, GDALMD_AOP_POINT);
+    ds->LoadPrj(fn);
+
+    ds->SetDescription(fn);
+    ds->TryLoadXML();
+    // No sibling list: listing a directory of thousands of tiles on every open costs more than
+    // reading a tile. Overviews are looked up by name when asked for.
+    ds->oOvManager.Initialize(ds.get(), fn);
+    return ds.release();
+}
+
+// The first line starting with `field` (any case), second token: as the built-in's OSR_GDS.
+static CPLString PrjField(CSLConstList lines, const char *field)
+{
+    for (CSLConstList l = lines; l && *l; ++l)
+    {
+        if (EQUALN(*l, field, strlen(field)))
+        {
+            CPLStringList tokens(CSLTokenizeString(*l));
+            return tokens.size() > 1 ? CPLString(tokens[1]) : CPLString();
+        }
+    }
+    return CPLString();
+}
+
+void FastAAIGridDataset::LoadPrj(const char *fn)
+{
+    const CPLString dir = CPLGetPath(fn);
+    const CPLString base = CPLGetBasename(fn);
+    CPLString prj = CPLFormFilename(dir, base, "prj");
+    VSIStatBufL st;
+    bool found = VSIStatL(prj, &st) == 0;
+    if (!found && VSIIsCaseSensitiveFS(prj))
+    {
+        prj = CPLFormFilename(dir, base, "PRJ");
+        found = VSIStatL(prj, &st) == 0;
+    }
+    if (!found)
+        return;
+    m_prjFile = prj;
+    CPLStringList lines(CSLLoad(prj));
+    OGRSpatialReference srs;
+    if (srs.importFromESRI(lines.List()) != OGRERR_NONE)
+        return;
+    srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    // Geographic grids in decimal seconds, as the built-in handles them.
+    if (srs.IsGeographic() && EQUAL(PrjField(lines.List(), "Units"), "DS"))
+        for (double &v : m_gt)
+            v /= 3600.0;
+    m_srs = srs;
+}
+
+CPLErr FastAAIGridDataset::GetGeoTransform(double *gt)
+{
+    memcpy(gt, m_gt, sizeof(m_gt));
+    return CE_None;
+}
+
+const OGRSpatialReference *FastAAIGridDataset::GetSpatialRef() const
+{
+    return m_srs.IsEmpty() ? nullptr : &m_srs;
+}
+
+char **FastAAIGridDataset::GetFileList()
+{
+    char **files = GDALPamDataset::GetFileList();
+    if (!m_prjFile.empty())
+        files = CSLAddString(files, m_prjFile.c_str());
+    return files;
+}
+
+bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
+{
+    aaig_read_error err;
+    if (aaig_reader_read(m_reader, static_cast<uint64_t>(row0), static_cast<uint64_t>(nrows),
+                         out, &err) == AAIG_OK)
+        return true;
+    char msg[512];
+    aaig_read_error_message(&err, m_type, static_cast<uint64_t>(nRasterXSize),
+                            static_cast<uint64_t>(nRasterYSize), msg, sizeof(msg));
+    FastAAIGridError(CE_Failure, GetDescription(), "%s", msg);
+    return false;
+}

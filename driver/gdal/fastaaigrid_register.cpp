@@ -1,0 +1,37 @@
+// Plugin entry point. GDAL calls GDALRegister_<Name> from gdal_<Name>.so; plugins register
+// before the built-in drivers, so FastAAIGrid is asked first for every .asc.
+#include "fastaaigrid.h"
+
+extern "C" __attribute__((visibility("default"))) void GDALRegister_FastAAIGrid();
+
+void GDALRegister_FastAAIGrid()
+{
+    if (!GDAL_CHECK_VERSION(FASTAAIGRID_NAME))
+        return;
+    if (GDALGetDriverByName(FASTAAIGRID_NAME) != nullptr)
+        return;
+
+    auto driver = new GDALDriver();
+    driver->SetDescription(FASTAAIGRID_NAME);
+    driver->SetMetadataItem(GDAL_DCAP_RASTER, "YES");
+    driver->SetMetadataItem(GDAL_DMD_LONGNAME, "Arc/Info ASCII Grid (FastAAIGrid)");
+    driver->SetMetadataItem(GDAL_DMD_HELPTOPIC, "drivers/raster/aaigrid.html");
+    driver->SetMetadataItem(GDAL_DMD_EXTENSION, "asc");
+    driver->SetMetadataItem(GDAL_DMD_EXTENSIONS, "asc");
+    driver->SetMetadataItem(GDAL_DCAP_VIRTUALIO, "YES");
+    driver->SetMetadataItem(GDAL_DCAP_OPEN, "YES");
+    driver->SetMetadataItem(
+        GDAL_DMD_OPENOPTIONLIST,
+        "<OpenOptionList>"
+        "  <Option name='DATATYPE' type='string-select' description='Data type to be used.'>"
+        "    <Value>Int32</Value>"
+        "    <Value>Float32</Value>"
+        "    <Value>Float64</Value>"
+        "  </Option>"
+        "  <Option name='NUM_THREADS' type='string' description='Threads parsing large reads: "
+        "a number or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
+        "</OpenOptionList>");
+    driver->pfnIdentify = FastAAIGridDataset::Identify;
+    driver->pfnOpen = FastAAIGridDataset::Open;
+    GetGDALDriverManager()->RegisterDriver(driver);
+}
