@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 #define WS AAIG_C_WS
 #define DG AAIG_C_DIGIT
 #define FL AAIG_C_FLOAT
@@ -189,16 +191,16 @@ aaig_status aaig_parse_double(const char *p, size_t len, double *out, int *is_nu
     return end == buf + len ? AAIG_OK : AAIG_E_TOKEN;
 }
 
-float aaig_to_float32(double v, int is_null)
+static ALWAYS_INLINE float to_float32(double v, int is_null)
 {
     if (is_null)
         return -FLT_MAX;
-    if (v >= FLT_MAX && !isinf(v))
-        return FLT_MAX;
-    if (v <= -FLT_MAX && !isinf(v))
-        return -FLT_MAX;
+    if (fabs(v) >= FLT_MAX && !isinf(v))
+        return (float)copysign(FLT_MAX, v);
     return (float)v;
 }
+
+float aaig_to_float32(double v, int is_null) { return to_float32(v, is_null); }
 
 double aaig_to_float64(double v, int is_null) { return is_null ? -DBL_MAX : v; }
 
@@ -220,9 +222,114 @@ static int is_numeric_literal(const char *p)
            !memchr(p, '#', token_len(p));
 }
 
+/* ---- SWAR fast path ------------------------------------------------------------------
+ * Most grid values are short: up to 7 integer digits, up to 7 decimals, maybe a 1-3 digit
+ * exponent. Eight bytes are classified and converted at once instead of one by one; anything
+ * else goes to aaig_parse_double_ws, which defines the semantics. Needs 32 readable bytes. */
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w; /* little-endian hosts: byte 0 is the first character */
+}
+
+/* Bit 7 of each byte that is not an ASCII digit. Carries only move toward later bytes and
+ * only out of bytes already flagged, so the lowest flag is exact. */
+static inline uint64_t nondigit_mask(uint64_t w)
+{
+    uint64_t t = w ^ 0x3030303030303030ULL;
+    return ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+}
+
+/* The value of the first len (1..7) digits of w. */
+static inline uint64_t swar_digits(uint64_t w, unsigned len)
+{
+    uint64_t v = (w ^ 0x3030303030303030ULL) << (8 * (8 - len)); /* leading zero digits */
+    v = ((v & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+    v = ((v & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+    return ((v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+}
+
+static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                       100000000};
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AAIG_SWAR 1
+#endif
+
+#ifdef AAIG_SWAR
+/* Length (0..8) of the digit run starting the 8 bytes w. */
+static ALWAYS_INLINE unsigned digit_run_length(uint64_t w)
+{
+    uint64_t nd = nondigit_mask(w);
+    return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+}
+
+/* Appends the digit run at s to *m, 8 digits a step, while *n (digits so far) stays within
+ * 19 so that *m cannot overflow; a longer run stops early at a digit, which the caller sends
+ * to the general path. Reads at most 16 bytes past s. */
+static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t *m, unsigned *n)
+{
+    for (int step = 0; step < 2; step++) {
+        uint64_t w = load64(s);
+        unsigned len = digit_run_length(w);
+        if (len == 0 || *n + len > 19)
+            return s;
+        *m = *m * pow10_u64[len] + swar_digits(w, len);
+        *n += len;
+        s += len;
+        if (len < 8)
+            return s;
+    }
+    return s;
+}
+#endif
+
+static ALWAYS_INLINE const char *parse_double_fast(const char *p, const char *end,
+                                                   double *out, int *is_null)
+{
+#ifdef AAIG_SWAR
+    /* A token the fast path accepts reads at most 48 bytes from p. */
+    if (end - p >= 48) {
+        const char *s = p;
+        int neg = *s == '-';
+        s += neg || *s == '+';
+        uint64_t m = 0;
+        unsigned n = 0;
+        s = digit_run(s, &m, &n);
+        unsigned nint = n;
+        if (*s == '.' || *s == ',')
+            s = digit_run(s + 1, &m, &n);
+        int exp10 = -(int)(n - nint);
+        if ((*s | 0x20) == 'e') {
+            const char *e = s + 1;
+            int eneg = *e == '-';
+            e += eneg || *e == '+';
+            int ev = 0, k = 0;
+            while (k < 3 && aaig_char_class[(unsigned char)*e] & DG) {
+                ev = ev * 10 + (*e++ - '0');
+                k++;
+            }
+            exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
+            s = e;
+        }
+        if (n && is_ws((unsigned char)*s) && m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+            double v = (double)m;
+            v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+            *out = neg ? -v : v;
+            return s;
+        }
+    }
+#else
+    (void)end;
+#endif
+    return aaig_parse_double_ws(p, out, is_null);
+}
+
 /* ---- typed loops -------------------------------------------------------------------- */
 
-static inline const char *skip_ws(const char *p, const char *end)
+static ALWAYS_INLINE const char *skip_ws(const char *p, const char *end)
 {
     while (p < end && is_ws((unsigned char)*p))
         p++;
@@ -230,7 +337,8 @@ static inline const char *skip_ws(const char *p, const char *end)
 }
 
 /* Integers: digits straight into an int64, the double path only for other spellings. */
-static inline const char *parse_int32_token(const char *p, int32_t *out, aaig_status *st)
+static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *end,
+                                                   int32_t *out, aaig_status *st)
 {
     const char *s = p;
     int neg = 0;
@@ -238,6 +346,19 @@ static inline const char *parse_int32_token(const char *p, int32_t *out, aaig_st
         neg = *s == '-';
         s++;
     }
+#ifdef AAIG_SWAR
+    if (end - s >= 8) {
+        uint64_t w = load64(s);
+        unsigned len = digit_run_length(w);
+        if (len && len < 8 && is_ws((unsigned char)s[len])) {
+            int64_t v = (int64_t)swar_digits(w, len);
+            *out = (int32_t)(neg ? -v : v);
+            return s + len;
+        }
+    }
+#else
+    (void)end;
+#endif
     int64_t v = 0;
     const char *digits = s;
     while (is_digit((unsigned char)*s) && s - digits < 11) {
@@ -290,15 +411,15 @@ size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig
     *bad = NULL;
     switch (type) {
     case AAIG_INT32:
-        PARSE_LOOP(int32_t, q = parse_int32_token(p, &o[n], status));
+        PARSE_LOOP(int32_t, q = parse_int32_token(p, end, &o[n], status));
         break;
     case AAIG_FLOAT32:
         PARSE_LOOP(float, {
             double d;
             int is_null = 0;
-            q = aaig_parse_double_ws(p, &d, &is_null);
+            q = parse_double_fast(p, end, &d, &is_null);
             if (q)
-                o[n] = aaig_to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d,
+                o[n] = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d,
                                        is_null);
             else
                 *status = AAIG_E_TOKEN;
@@ -308,9 +429,9 @@ size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig
         PARSE_LOOP(double, {
             double d;
             int is_null = 0;
-            q = aaig_parse_double_ws(p, &d, &is_null);
+            q = parse_double_fast(p, end, &d, &is_null);
             if (q)
-                o[n] = aaig_to_float64(d, is_null);
+                o[n] = is_null ? -DBL_MAX : d;
             else
                 *status = AAIG_E_TOKEN;
         });

@@ -1,31 +1,45 @@
+/* Fork-join with two short phases per window (count, then parse): waking a sleeping thread
+ * costs a system call and, on virtual machines, an inter-processor interrupt that can take
+ * longer than the phase itself. So both sides spin briefly on atomics before sleeping. */
 #include "aaig_pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+#define SPIN_ROUNDS 20000
 
 struct aaig_pool {
     pthread_mutex_t lock;
     pthread_cond_t work, done;
     pthread_t *threads;
     unsigned nworkers;
-    /* current job */
+    /* the current job, published by incrementing generation */
     void (*fn)(void *, unsigned);
     void *ctx;
-    unsigned ntasks, next_task, pending;
-    unsigned long generation;
-    int quit;
+    unsigned ntasks;
+    atomic_uint next_task, pending;
+    atomic_ulong generation;
+    atomic_int quit;
 };
 
-/* Takes tasks until none is left; the caller holds the lock, released while a task runs. */
 static void run_tasks(aaig_pool *pool)
 {
-    while (pool->next_task < pool->ntasks) {
-        unsigned i = pool->next_task++;
-        pthread_mutex_unlock(&pool->lock);
+    unsigned i;
+    while ((i = atomic_fetch_add(&pool->next_task, 1)) < pool->ntasks) {
         pool->fn(pool->ctx, i);
-        pthread_mutex_lock(&pool->lock);
-        if (--pool->pending == 0)
+        if (atomic_fetch_sub(&pool->pending, 1) == 1) {
+            pthread_mutex_lock(&pool->lock);
             pthread_cond_broadcast(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
 }
 
@@ -33,17 +47,20 @@ static void *worker(void *arg)
 {
     aaig_pool *pool = arg;
     unsigned long seen = 0;
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (!pool->quit && pool->generation == seen)
+        for (int spin = 0; spin < SPIN_ROUNDS && atomic_load(&pool->generation) == seen &&
+                           !atomic_load(&pool->quit);
+             spin++)
+            CPU_RELAX();
+        pthread_mutex_lock(&pool->lock);
+        while (!atomic_load(&pool->quit) && atomic_load(&pool->generation) == seen)
             pthread_cond_wait(&pool->work, &pool->lock);
-        if (pool->quit)
-            break;
-        seen = pool->generation;
+        pthread_mutex_unlock(&pool->lock);
+        if (atomic_load(&pool->quit))
+            return NULL;
+        seen = atomic_load(&pool->generation);
         run_tasks(pool);
     }
-    pthread_mutex_unlock(&pool->lock);
-    return NULL;
 }
 
 aaig_pool *aaig_pool_new(unsigned nthreads)
@@ -73,16 +90,21 @@ void aaig_pool_run(aaig_pool *pool, unsigned ntasks, void (*fn)(void *ctx, unsig
             fn(ctx, i);
         return;
     }
-    pthread_mutex_lock(&pool->lock);
+    /* Workers read fn/ctx/ntasks only after seeing the new generation (seq_cst atomics). */
     pool->fn = fn;
     pool->ctx = ctx;
     pool->ntasks = ntasks;
-    pool->next_task = 0;
-    pool->pending = ntasks;
-    pool->generation++;
+    atomic_store(&pool->next_task, 0);
+    atomic_store(&pool->pending, ntasks);
+    pthread_mutex_lock(&pool->lock);
+    atomic_fetch_add(&pool->generation, 1);
     pthread_cond_broadcast(&pool->work);
+    pthread_mutex_unlock(&pool->lock);
     run_tasks(pool);
-    while (pool->pending)
+    for (int spin = 0; spin < SPIN_ROUNDS && atomic_load(&pool->pending); spin++)
+        CPU_RELAX();
+    pthread_mutex_lock(&pool->lock);
+    while (atomic_load(&pool->pending))
         pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
 }
@@ -92,7 +114,7 @@ void aaig_pool_free(aaig_pool *pool)
     if (!pool)
         return;
     pthread_mutex_lock(&pool->lock);
-    pool->quit = 1;
+    atomic_store(&pool->quit, 1);
     pthread_cond_broadcast(&pool->work);
     pthread_mutex_unlock(&pool->lock);
     for (unsigned i = 0; i < pool->nworkers; i++)

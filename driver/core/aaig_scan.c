@@ -31,6 +31,13 @@ static const char *scan_bytes(const char *p, const char *end, aaig_scan_state *s
 }
 
 #if defined(__SSE2__)
+/* Hardware popcount where the CPU has it (chosen once, at load time), else the compiler's. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AAIG_SCAN_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define AAIG_SCAN_CLONES
+#endif
+
 static inline unsigned nth_bit_pos(unsigned mask, uint64_t n)
 {
     while (n--)
@@ -38,6 +45,7 @@ static inline unsigned nth_bit_pos(unsigned mask, uint64_t n)
     return (unsigned)__builtin_ctz(mask);
 }
 
+AAIG_SCAN_CLONES
 const char *aaig_scan(const char *p, const char *end, aaig_scan_state *st, uint64_t limit,
                       int find_float, int *found_float)
 {
