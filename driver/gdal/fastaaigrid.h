@@ -44,6 +44,8 @@ class FastAAIGridDataset final : public GDALPamDataset
 
     static int Identify(GDALOpenInfo *openInfo);
     static GDALDataset *Open(GDALOpenInfo *openInfo);
+    static GDALDataset *CreateCopy(const char *filename, GDALDataset *src, int strict,
+                                   char **options, GDALProgressFunc progress, void *progressData);
 
     CPLErr GetGeoTransform(double *gt) override;
     const OGRSpatialReference *GetSpatialRef() const override;

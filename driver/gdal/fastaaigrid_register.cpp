@@ -31,7 +31,23 @@ void GDALRegister_FastAAIGrid()
         "  <Option name='NUM_THREADS' type='string' description='Threads parsing large reads: "
         "a number or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
         "</OpenOptionList>");
+    driver->SetMetadataItem(GDAL_DCAP_CREATECOPY, "YES");
+    driver->SetMetadataItem(GDAL_DMD_CREATIONDATATYPES,
+                            "Byte UInt16 Int16 UInt32 Int32 Int64 UInt64 Float32 Float64");
+    driver->SetMetadataItem(
+        GDAL_DMD_CREATIONOPTIONLIST,
+        "<CreationOptionList>"
+        "  <Option name='FORCE_CELLSIZE' type='boolean' description='Force use of CELLSIZE, "
+        "default is FALSE.'/>"
+        "  <Option name='DECIMAL_PRECISION' type='int' description='Number of decimal when "
+        "writing floating-point numbers (%f).'/>"
+        "  <Option name='SIGNIFICANT_DIGITS' type='int' description='Number of significant "
+        "digits when writing floating-point numbers (%g).'/>"
+        "  <Option name='NUM_THREADS' type='string' description='Threads formatting values: "
+        "a number or ALL_CPUS'/>"
+        "</CreationOptionList>");
     driver->pfnIdentify = FastAAIGridDataset::Identify;
+    driver->pfnCreateCopy = FastAAIGridDataset::CreateCopy;
     driver->pfnOpen = FastAAIGridDataset::Open;
     GetGDALDriverManager()->RegisterDriver(driver);
 }

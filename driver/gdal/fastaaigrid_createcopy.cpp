@@ -1,0 +1,365 @@
+// Writing: CreateCopy formats row blocks on several threads and writes them in order.
+#include "fastaaigrid.h"
+
+#include "cpl_string.h"
+
+extern "C" {
+#include "aaig_format.h"
+#include "aaig_number.h"
+#include "aaig_pool.h"
+}
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace
+{
+
+constexpr size_t BLOCK_VALUES = 1 << 20;  // values formatted per step
+
+struct ValueKind
+{
+    aaig_vtype vtype;
+    GDALDataType read_as;
+    bool is_float;
+};
+
+ValueKind KindOf(GDALDataType t)
+{
+    switch (t)
+    {
+        case GDT_Float32: return {AAIG_V_F32, GDT_Float32, true};
+        case GDT_Float64: return {AAIG_V_F64, GDT_Float64, true};
+        case GDT_UInt32: return {AAIG_V_U32, GDT_UInt32, false};
+        case GDT_Int64: return {AAIG_V_I64, GDT_Int64, false};
+        case GDT_UInt64: return {AAIG_V_U64, GDT_UInt64, false};
+        default: return {AAIG_V_I32, GDT_Int32, false};  // Byte, Int16, UInt16, Int32
+    }
+}
+
+// A header number: the built-in's %.12f when that reads back exactly, else the shortest
+// text that does (the built-in's %.12f silently rounds e.g. 1/1200 degree cells).
+CPLString HeaderNumber(double v)
+{
+    CPLString fixed;
+    fixed.Printf("%.12f", v);
+    double back = 0;
+    if (aaig_parse_double(fixed.c_str(), fixed.size(), &back, nullptr) == AAIG_OK && back == v)
+        return fixed;
+    char text[32];
+    aaig_format_f64(v, text);
+    return text;
+}
+
+// Precision options as the built-in reads them; returns false on a bad value.
+bool FormatOptions(const char *fn, CSLConstList options, aaig_format_options *opt)
+{
+    const char *decimals = CSLFetchNameValue(options, "DECIMAL_PRECISION");
+    const char *significant = CSLFetchNameValue(options, "SIGNIFICANT_DIGITS");
+    if (decimals && significant)
+    {
+        FastAAIGridError(CE_Warning, fn, "Conflicting precision arguments, using DECIMAL_PRECISION");
+        significant = nullptr;
+    }
+    const char *name = decimals ? "DECIMAL_PRECISION" : "SIGNIFICANT_DIGITS";
+    const char *value = decimals ? decimals : significant;
+    if (!value)
+        return true;
+    const int n = atoi(value);
+    if (n < 0)  // ignored, as the built-in does
+        return true;
+    if (n > AAIG_MAX_PRECISION)
+    {
+        FastAAIGridError(CE_Failure, fn, "%s: expected 0 to %d, found '%s'", name,
+                         AAIG_MAX_PRECISION, value);
+        return false;
+    }
+    opt->mode = decimals ? AAIG_FMT_DECIMALS : AAIG_FMT_SIGNIFICANT;
+    opt->precision = n;
+    return true;
+}
+
+// The NODATA_value text, in the data's own format.
+CPLString NodataText(double nodata, const ValueKind &kind, const aaig_format_options &opt)
+{
+    char text[400];
+    if (!kind.is_float)
+    {
+        // As the built-in: integer grids get the integer part.
+        aaig_format_i64(static_cast<int64_t>(std::trunc(nodata)), text);
+        return text;
+    }
+    aaig_format_options o = opt;
+    o.nan_text = nullptr;
+    if (o.type == AAIG_V_F32 && static_cast<double>(static_cast<float>(nodata)) != nodata &&
+        !std::isnan(nodata))
+        o.type = AAIG_V_F64;  // keep a nodata that is no float exactly as it is
+    const float f = static_cast<float>(nodata);
+    aaig_format_value(o.type == AAIG_V_F32 ? static_cast<const void *>(&f)
+                                           : static_cast<const void *>(&nodata),
+                      0, &o, text);
+    return text;
+}
+
+struct FormatJob
+{
+    const GByte *values;
+    size_t ncols, value_size;
+    const aaig_format_options *opt;
+    // rows [row0[t], row0[t+1]) of the block go to thread t, in file order
+    std::vector<size_t> row0;
+    std::vector<int> need_dot;
+    std::vector<std::vector<char>> text;
+    std::vector<size_t> length;
+    bool reverse;  // block rows are stored bottom-up (south-up source)
+    size_t nrows;
+};
+
+void FormatTask(void *ctx, unsigned t)
+{
+    auto *job = static_cast<FormatJob *>(ctx);
+    char *out = job->text[t].data();
+    size_t n = 0;
+    for (size_t r = job->row0[t]; r < job->row0[t + 1]; r++)
+    {
+        const size_t src = job->reverse ? job->nrows - 1 - r : r;
+        n += aaig_format_row(job->values + src * job->ncols * job->value_size, job->ncols,
+                             job->opt, &job->need_dot[t], out + n);
+    }
+    job->length[t] = n;
+}
+
+bool IsFiniteAt(const GByte *values, size_t i, aaig_vtype t)
+{
+    if (t == AAIG_V_F32)
+        return std::isfinite(reinterpret_cast<const float *>(values)[i]);
+    if (t == AAIG_V_F64)
+        return std::isfinite(reinterpret_cast<const double *>(values)[i]);
+    return true;
+}
+
+struct PoolDeleter
+{
+    void operator()(aaig_pool *p) const { aaig_pool_free(p); }
+};
+
+struct FileCloser
+{
+    void operator()(VSILFILE *fp) const { VSIFCloseL(fp); }
+};
+
+}  // namespace
+
+GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, int,
+                                            char **options, GDALProgressFunc progress,
+                                            void *progressData)
+{
+    if (!progress)
+        progress = GDALDummyProgress;
+    if (src->GetRasterCount() != 1)
+    {
+        FastAAIGridError(CE_Failure, fn, "expected a source with 1 band, found %d",
+                         src->GetRasterCount());
+        return nullptr;
+    }
+    GDALRasterBand *band = src->GetRasterBand(1);
+    if (GDALDataTypeIsComplex(band->GetRasterDataType()))
+    {
+        FastAAIGridError(CE_Failure, fn, "expected a real-valued band, found %s",
+                         GDALGetDataTypeName(band->GetRasterDataType()));
+        return nullptr;
+    }
+    const int ncols = src->GetRasterXSize(), nrows = src->GetRasterYSize();
+    const ValueKind kind = KindOf(band->GetRasterDataType());
+
+    // Georeferencing: ESRI ASCII Grid has a lower-left corner and a cell size, nothing else.
+    double gt[6];
+    if (src->GetGeoTransform(gt) != CE_None)
+    {
+        // No georeferencing: cells of 1 from (0, 0), rows kept in their order.
+        const double none[6] = {0, 1, 0, static_cast<double>(nrows), 0, -1};
+        memcpy(gt, none, sizeof(gt));
+    }
+    if (gt[2] != 0 || gt[4] != 0)
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "expected a north-up or south-up grid, found a rotated geotransform "
+                         "(terms %.17g, %.17g): ESRI ASCII Grid cannot store rotation; warp "
+                         "the source first (gdalwarp)",
+                         gt[2], gt[4]);
+        return nullptr;
+    }
+    if (!(gt[1] > 0) || gt[5] == 0)
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "expected a positive pixel width and a non-zero pixel height, found "
+                         "%.17g and %.17g",
+                         gt[1], gt[5]);
+        return nullptr;
+    }
+    const bool southUp = gt[5] > 0;
+    const double dx = gt[1], dy = std::fabs(gt[5]);
+    const double yll = southUp ? gt[3] : gt[3] + nrows * gt[5];
+    const char *force = CSLFetchNameValue(options, "FORCE_CELLSIZE");
+    const bool square = std::fabs(dx - dy) <= 1e-9 * std::max(dx, dy);
+    CPLString header;
+    header.Printf("ncols        %d\nnrows        %d\nxllcorner    %s\nyllcorner    %s\n", ncols,
+                  nrows, HeaderNumber(gt[0]).c_str(), HeaderNumber(yll).c_str());
+    if (square || (force && CPLTestBool(force)))
+        header += CPLSPrintf("cellsize     %s\n", HeaderNumber(dx).c_str());
+    else
+    {
+        if (!force)
+            FastAAIGridError(CE_Warning, fn,
+                             "writing dx and dy (Golden Surfer style) because the pixels are "
+                             "not square (%.17g x %.17g); most readers, ArcGIS included, only "
+                             "know cellsize: use FORCE_CELLSIZE=TRUE for cellsize = dx",
+                             dx, dy);
+        header += CPLSPrintf("dx           %s\ndy           %s\n", HeaderNumber(dx).c_str(),
+                             HeaderNumber(dy).c_str());
+    }
+
+    aaig_format_options opt = {};
+    opt.type = kind.vtype;
+    opt.mode = AAIG_FMT_SHORTEST;
+    if (kind.is_float && !FormatOptions(fn, options, &opt))
+        return nullptr;
+    int hasNodata = FALSE;
+    const double nodata = band->GetNoDataValue(&hasNodata);
+    CPLString nodataText;
+    if (hasNodata)
+    {
+        nodataText = NodataText(nodata, kind, opt);
+        header += "NODATA_value " + nodataText + "\n";
+        // NaN cells are written as the nodata value (the built-in writes "nan").
+        if (kind.is_float && !std::isnan(nodata))
+            opt.nan_text = nodataText.c_str();
+    }
+
+    std::unique_ptr<VSILFILE, FileCloser> fp(VSIFOpenL(fn, "wb"));
+    if (!fp)
+    {
+        FastAAIGridError(CE_Failure, fn, "cannot create the file: %s", VSIStrerror(errno));
+        return nullptr;
+    }
+    auto fail = [&](const char *what)
+    {
+        FastAAIGridError(CE_Failure, fn, "%s", what);
+        VSIFCloseL(fp.release());
+        VSIUnlink(fn);
+        return nullptr;
+    };
+    if (VSIFWriteL(header.data(), 1, header.size(), fp.get()) != header.size())
+        return fail("write failed at byte offset 0 (disk full?)");
+
+    const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options));
+    std::unique_ptr<aaig_pool, PoolDeleter> pool(threads > 1 ? aaig_pool_new(threads) : nullptr);
+    const unsigned nt = aaig_pool_size(pool.get());
+    const size_t vsize = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));
+    const size_t blockRows = std::max<size_t>(1, std::min<size_t>(nrows, BLOCK_VALUES / std::max(1, ncols)));
+    const size_t rowChars = static_cast<size_t>(ncols) * aaig_format_max_chars(&opt) + 2;
+    std::vector<GByte> values;
+    FormatJob job;
+    try
+    {
+        values.resize(blockRows * ncols * vsize);
+        job.text.resize(nt);
+        for (auto &t : job.text)
+            t.resize(((blockRows + nt - 1) / nt) * rowChars);
+    }
+    catch (const std::bad_alloc &)
+    {
+        return fail("out of memory");
+    }
+    job.values = values.data();
+    job.ncols = static_cast<size_t>(ncols);
+    job.value_size = vsize;
+    job.opt = &opt;
+    job.reverse = southUp;
+    job.row0.resize(nt + 1);
+    job.need_dot.resize(nt);
+    job.length.resize(nt);
+    bool needDot = kind.is_float;
+    uint64_t written = header.size();
+
+    for (size_t r0 = 0; r0 < static_cast<size_t>(nrows); r0 += blockRows)
+    {
+        const size_t n = std::min(blockRows, static_cast<size_t>(nrows) - r0);
+        // File rows [r0, r0+n) are source rows [r0, r0+n), or mirrored for south-up data.
+        const size_t srcRow = southUp ? nrows - r0 - n : r0;
+        if (band->RasterIO(GF_Read, 0, static_cast<int>(srcRow), ncols, static_cast<int>(n),
+                           values.data(), ncols, static_cast<int>(n), kind.read_as, 0, 0,
+                           nullptr) != CE_None)
+            return fail("cannot read the source raster");
+        job.nrows = n;
+        for (unsigned t = 0; t <= nt; t++)
+            job.row0[t] = n * t / nt;
+        // The first finite value of the file gets ".0" unless it has a '.' or 'e' (the
+        // built-in's rule, so that readers detect a float grid): the threads up to the one
+        // holding it look for it.
+        size_t firstFinite = n;
+        if (needDot)
+            for (size_t r = 0; r < n && firstFinite == n; r++)
+            {
+                const size_t sr = southUp ? n - 1 - r : r;
+                for (size_t c = 0; c < job.ncols; c++)
+                    if (IsFiniteAt(values.data(), sr * job.ncols + c, kind.vtype))
+                    {
+                        firstFinite = r;
+                        break;
+                    }
+            }
+        for (unsigned t = 0; t < nt; t++)
+            job.need_dot[t] = needDot && job.row0[t] <= firstFinite;
+        if (firstFinite < n)
+            needDot = false;
+        aaig_pool_run(pool.get(), nt, FormatTask, &job);
+        for (unsigned t = 0; t < nt; t++)
+        {
+            if (VSIFWriteL(job.text[t].data(), 1, job.length[t], fp.get()) != job.length[t])
+                return fail(CPLSPrintf("write failed at byte offset %llu (disk full?)",
+                                       static_cast<unsigned long long>(written)));
+            written += job.length[t];
+        }
+        if (!progress(static_cast<double>(r0 + n) / nrows, nullptr, progressData))
+            return fail("User terminated CreateCopy()");
+    }
+    if (VSIFCloseL(fp.release()) != 0)
+    {
+        FastAAIGridError(CE_Failure, fn, "write failed when closing the file (disk full?)");
+        VSIUnlink(fn);
+        return nullptr;
+    }
+
+    // The .prj, in ESRI's WKT, as the built-in writes it.
+    if (const OGRSpatialReference *srs = src->GetSpatialRef())
+    {
+        OGRSpatialReference esri(*srs);
+        esri.morphToESRI();
+        char *wkt = nullptr;
+        esri.exportToWkt(&wkt);
+        const CPLString prj = CPLFormFilename(CPLGetPath(fn), CPLGetBasename(fn), "prj");
+        VSILFILE *fprj = VSIFOpenL(prj, "wb");
+        if (!fprj || VSIFWriteL(wkt, 1, strlen(wkt), fprj) != strlen(wkt) || VSIFCloseL(fprj) != 0)
+            FastAAIGridError(CE_Warning, fn, "cannot write the projection file %s", prj.c_str());
+        CPLFree(wkt);
+    }
+
+    // Reopen, and keep the source's PAM information (metadata, statistics...).
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALOpenInfo oi(fn, GA_ReadOnly);
+    GDALDataset *ds = Open(&oi);
+    CPLPopErrorHandler();
+    if (!ds)
+    {
+        // Not readable back (e.g. /vsistdout/): an empty dataset of the right size.
+        auto stub = new FastAAIGridDataset();
+        stub->nRasterXSize = ncols;
+        stub->nRasterYSize = nrows;
+        return stub;
+    }
+    static_cast<FastAAIGridDataset *>(ds)->CloneInfo(src, GCIF_PAM_DEFAULT);
+    return ds;
+}
