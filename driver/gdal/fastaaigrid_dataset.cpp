@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdarg>
+#include <cstdlib>
 #include <vector>
 
 constexpr size_t FIRST_HEADER_READ = 16384;
@@ -240,6 +241,12 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     cfg.nrows = h.nrows;
     cfg.type = type;
     cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions));
+    // Test knobs: tiny windows and splitting every region put chunk and thread boundaries
+    // inside numbers, CRLF pairs and blank lines of small files.
+    cfg.chunk_size = static_cast<size_t>(
+        std::strtoull(CPLGetConfigOption("FASTAAIGRID_CHUNK_SIZE", "0"), nullptr, 10));
+    cfg.parallel_min = static_cast<size_t>(
+        std::strtoull(CPLGetConfigOption("FASTAAIGRID_PARALLEL_MIN", "0"), nullptr, 10));
     ds->m_reader = aaig_reader_new(&io, &cfg);
     if (!ds->m_reader)
     {

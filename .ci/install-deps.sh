@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what building and testing FastAAIGrid needs on Debian bookworm, if it is missing.
+set -euo pipefail
+packages=(build-essential cmake libgdal-dev gdal-bin libgtest-dev
+          python3-gdal python3-numpy python3-pytest python3-rasterio)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null

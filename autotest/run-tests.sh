@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds FastAAIGrid and runs every test: the GoogleTest unit tests of the core, then the
+# pytest suite through osgeo.gdal with 1, 2 and 7 parsing threads (2 and 7 with tiny windows
+# and every region split, so boundaries fall inside numbers, CRLF pairs and blank lines),
+# then all of it again built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Usage: autotest/run-tests.sh [--no-sanitize]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+bash .ci/install-deps.sh
+sanitize=1
+[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+jobs=$(nproc)
+export FASTAAIGRID_SHARED_DIR="${FASTAAIGRID_SHARED_DIR:-$repo/../shared}"
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S "$repo" -B "$dir" -DFASTAAIGRID_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+run_suite() {  # run_suite BUILD_DIR
+  local dir=$1
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tail -n 3
+  export FASTAAIGRID_PLUGIN_DIR="$dir"
+  echo "== pytest, default threads"
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
+  for t in 1 2 7; do
+    echo "== pytest, GDAL_NUM_THREADS=$t, tiny windows"
+    GDAL_NUM_THREADS=$t FASTAAIGRID_CHUNK_SIZE=1 FASTAAIGRID_PARALLEL_MIN=1 \
+      /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
+  done
+}
+
+echo "== Release build"
+build "$repo/build" -DCMAKE_BUILD_TYPE=Release -DFASTAAIGRID_BUILD_TESTS=ON
+run_suite "$repo/build"
+
+if [ $sanitize = 1 ]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+  build "$repo/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAAIGRID_SANITIZE=ON -DFASTAAIGRID_BUILD_TESTS=ON
+  # python3 and the GDAL tools are not instrumented: preload the runtimes. Leak checking is
+  # off because the interpreter itself keeps memory until exit.
+  export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:halt_on_error=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+  run_suite "$repo/build-asan"
+  unset LD_PRELOAD
+fi
