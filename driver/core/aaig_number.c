@@ -35,6 +35,50 @@ static const double pow10_exact[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+#include "aaig_pow5_table.h"
+
+/* Eisel-Lemire: w * 10^q (w != 0, exact) correctly rounded to a double, from a 128-bit
+ * truncated product with 5^q. Returns 0 in the rare cases it cannot decide cheaply (and for
+ * subnormals and overflow): the caller then uses strtod. */
+static int eisel_lemire(uint64_t w, int q, double *out)
+{
+    if (w == 0 || q < AAIG_POW5_MIN || q > AAIG_POW5_MAX)
+        return 0;
+    const int lz = __builtin_clzll(w);
+    w <<= lz;
+    const uint64_t *t = aaig_pow5_128[q - AAIG_POW5_MIN];
+    unsigned __int128 p = (unsigned __int128)w * t[0];
+    uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p;
+    if ((hi & 0x1FF) == 0x1FF) { /* the low bits matter: refine with the next 64 bits */
+        uint64_t hi2 = (uint64_t)(((unsigned __int128)w * t[1]) >> 64);
+        lo += hi2;
+        if (lo < hi2)
+            hi++;
+        if (lo == UINT64_MAX && (q < -27 || q > 55))
+            return 0;
+    }
+    const int upper = (int)(hi >> 63);
+    uint64_t mant = hi >> (upper + 9);
+    /* floor(q * log2(10)) + 63, in fixed point */
+    int power2 = ((217706 * q) >> 16) + 63 + upper - lz + 1023;
+    if (power2 <= 0)
+        return 0;
+    /* Exactly halfway between two doubles: round to even. */
+    if (lo <= 1 && q >= -4 && q <= 23 && (mant & 3) == 1 && (mant << (upper + 9)) == hi)
+        mant &= ~(uint64_t)1;
+    mant += mant & 1;
+    mant >>= 1;
+    if (mant >= (2ULL << 52)) {
+        mant = 1ULL << 52;
+        power2++;
+    }
+    if (power2 >= 0x7FF)
+        return 0;
+    uint64_t bits = (mant & ~(1ULL << 52)) | ((uint64_t)power2 << 52);
+    memcpy(out, &bits, sizeof(bits));
+    return 1;
+}
+
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static void init_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
@@ -168,6 +212,11 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
         if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
             double v = (double)m;
             v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+            *out = neg ? -v : v;
+            return s;
+        }
+        double v;
+        if (eisel_lemire(m, exp10, &v)) {
             *out = neg ? -v : v;
             return s;
         }
@@ -314,11 +363,17 @@ static ALWAYS_INLINE const char *parse_double_fast(const char *p, const char *en
             exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
             s = e;
         }
-        if (n && is_ws((unsigned char)*s) && m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        if (n && is_ws((unsigned char)*s)) {
             double v = (double)m;
-            v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
-            *out = neg ? -v : v;
-            return s;
+            if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+                v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+                *out = neg ? -v : v;
+                return s;
+            }
+            if (eisel_lemire(m, exp10, &v)) {
+                *out = neg ? -v : v;
+                return s;
+            }
         }
     }
 #else
