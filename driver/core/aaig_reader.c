@@ -139,6 +139,12 @@ static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_st
         }
         if (!aaig_is_ws((unsigned char)token[n]))
             memcpy(err->token + n, "...", 4);
+        /* A token that is too long may still be a well-formed number: say what is wrong. */
+        size_t len = n;
+        while (len <= AAIG_MAX_TOKEN && !aaig_is_ws((unsigned char)token[len]))
+            len++;
+        if (len > AAIG_MAX_TOKEN && err->status == AAIG_E_TOKEN)
+            err->status = AAIG_E_TOO_LONG;
     }
     return err->status;
 }
@@ -372,10 +378,14 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
     walk_pos pos = {0, r->cfg.data_offset};
     *is_float = 0;
     aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, 0, is_float, err);
-    /* A short file is reported when its values are read, as the built-in does. */
-    if (st == AAIG_E_SHORT && err)
-        memset(err, 0, sizeof(*err));
-    return st == AAIG_E_SHORT ? AAIG_OK : st;
+    /* Data errors (a short file, a token too long to scan past) are reported when the values
+     * are read, as the built-in does; the values before them decide the type. */
+    if (st == AAIG_E_SHORT || st == AAIG_E_TOO_LONG) {
+        if (err)
+            memset(err, 0, sizeof(*err));
+        st = AAIG_OK;
+    }
+    return st;
 }
 
 aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,

@@ -20,8 +20,8 @@ void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
     CPL_PRINT_FUNC_FORMAT(3, 4);
 
 // The thread count from NUM_THREADS (open/creation option), else GDAL_NUM_THREADS, else all
-// cores; "ALL_CPUS" accepted.
-int FastAAIGridThreads(CSLConstList options);
+// cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.
+int FastAAIGridThreads(CSLConstList options, const char *filename);
 
 class FastAAIGridDataset final : public GDALPamDataset
 {

@@ -254,7 +254,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     if (VSIFWriteL(header.data(), 1, header.size(), fp.get()) != header.size())
         return fail("write failed at byte offset 0 (disk full?)");
 
-    const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options));
+    const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
     std::unique_ptr<aaig_pool, PoolDeleter> pool(threads > 1 ? aaig_pool_new(threads) : nullptr);
     const unsigned nt = aaig_pool_size(pool.get());
     const size_t vsize = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));

@@ -22,7 +22,7 @@ void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
              FASTAAIGRID_NAME, filename, msg.c_str());
 }
 
-int FastAAIGridThreads(CSLConstList options)
+int FastAAIGridThreads(CSLConstList options, const char *filename)
 {
     const char *value = CSLFetchNameValue(options, "NUM_THREADS");
     if (!value)
@@ -33,9 +33,10 @@ int FastAAIGridThreads(CSLConstList options)
     const int n = atoi(value);
     if (n < 1)
     {
-        CPLError(CE_Warning, CPLE_IllegalArg,
-                 "%s: NUM_THREADS: expected a positive integer or ALL_CPUS, found '%s'; using %d",
-                 FASTAAIGRID_NAME, value, cpus);
+        FastAAIGridError(CE_Warning, filename,
+                         "NUM_THREADS: expected a positive integer or ALL_CPUS, found '%s'; "
+                         "using %d",
+                         value, cpus);
         return cpus;
     }
     return std::min(n, 64);
@@ -66,14 +67,22 @@ int FastAAIGridDataset::Identify(GDALOpenInfo *oi)
 {
     if (oi->fpL == nullptr)
         return FALSE;
-    // An empty or binary .asc is claimed only to be refused with a clear message.
-    if (oi->nHeaderBytes == 0 ||
-        memchr(oi->pabyHeader, 0, static_cast<size_t>(oi->nHeaderBytes)) != nullptr)
+    // An empty .asc is claimed only to be refused with a clear message. Binary files are
+    // left alone: we are asked before every other driver (a GeoTIFF may be named .asc).
+    if (oi->nHeaderBytes == 0)
         return HasExtension(oi->pszFilename, "asc");
     aaig_identify_result id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
-    if (id == AAIG_ID_MORE && oi->TryToIngest(65536))
+    // Only BOM, blank or comment lines so far: look further, as far as a header may go.
+    for (int want = 65536; id == AAIG_ID_MORE && want <= static_cast<int>(MAX_HEADER); want *= 4)
+    {
+        const int had = oi->nHeaderBytes;
+        if (!oi->TryToIngest(want) || oi->nHeaderBytes == had)
+            break;
         id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
-    return id == AAIG_ID_YES || id == AAIG_ID_UTF16;
+    }
+    // A .asc that is still only comments after the longest header we read: ours to refuse.
+    return id == AAIG_ID_YES || id == AAIG_ID_UTF16 ||
+           (id == AAIG_ID_MORE && HasExtension(oi->pszFilename, "asc"));
 }
 
 // Ignored header lines become warnings once the header is final.
@@ -151,14 +160,16 @@ static int ForcedType(GDALOpenInfo *oi)
 }
 
 // The bytes the file can hold, when that is cheap to know; 0 when unknown. For /vsigzip/
-// an upper bound from the compressed size (deflate expands at most ~1032:1).
-static uint64_t FileSizeBound(const char *fn)
+// an upper bound from the compressed size (deflate expands at most ~1032:1): *is_bound.
+static uint64_t FileSizeBound(const char *fn, bool *is_bound)
 {
     VSIStatBufL st;
+    *is_bound = false;
     if (STARTS_WITH_CI(fn, "/vsigzip/"))
     {
         if (VSIStatExL(fn + strlen("/vsigzip/"), &st, VSI_STAT_SIZE_FLAG) != 0)
             return 0;
+        *is_bound = true;
         return static_cast<uint64_t>(st.st_size) * 1100 + 65536;
     }
     if (STARTS_WITH_CI(fn, "/vsistdin/") || VSIStatExL(fn, &st, VSI_STAT_SIZE_FLAG) != 0)
@@ -188,20 +199,11 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
                                          "...), found an empty file");
         return nullptr;
     }
-    const void *nul = memchr(oi->pabyHeader, 0, static_cast<size_t>(oi->nHeaderBytes));
     if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes)) == AAIG_ID_UTF16)
     {
         FastAAIGridError(CE_Failure, fn,
                          "expected ASCII or UTF-8 text, found UTF-16 (byte order mark at byte "
                          "0); convert it first, e.g. iconv -f UTF-16 -t UTF-8");
-        return nullptr;
-    }
-    if (nul)
-    {
-        FastAAIGridError(CE_Failure, fn,
-                         "expected an ESRI ASCII Grid (text), found binary data (a NUL byte at "
-                         "byte offset %d)",
-                         static_cast<int>(static_cast<const GByte *>(nul) - oi->pabyHeader));
         return nullptr;
     }
 
@@ -212,15 +214,17 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     // No value takes less than one character and one separator: refuse sizes the file cannot
     // hold before anything is allocated for them.
     const uint64_t values = h.ncols * h.nrows;
-    const uint64_t bound = FileSizeBound(fn);
+    bool isBound = false;
+    const uint64_t bound = FileSizeBound(fn, &isBound);
     if (bound && (bound < h.data_offset || (bound - h.data_offset + 1) / 2 < values))
     {
         FastAAIGridError(CE_Failure, fn,
-                         "ncols %llu x nrows %llu = %llu values cannot fit in the %llu bytes "
+                         "ncols %llu x nrows %llu = %llu values cannot fit in the %s%llu bytes "
                          "after the header (each value needs at least 2 bytes)",
                          static_cast<unsigned long long>(h.ncols),
                          static_cast<unsigned long long>(h.nrows),
                          static_cast<unsigned long long>(values),
+                         isBound ? "at most " : "",
                          static_cast<unsigned long long>(bound > h.data_offset ? bound - h.data_offset : 0));
         return nullptr;
     }
@@ -240,7 +244,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     cfg.ncols = h.ncols;
     cfg.nrows = h.nrows;
     cfg.type = type;
-    cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions));
+    cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions, fn));
     // Test knobs: tiny windows and splitting every region put chunk and thread boundaries
     // inside numbers, CRLF pairs and blank lines of small files.
     cfg.chunk_size = static_cast<size_t>(
