@@ -101,8 +101,9 @@ int aaig_format_i64(int64_t v, char *out)
     return aaig_format_u64((uint64_t)v, out);
 }
 
-/* Writes digits N (exactly p of them) times 10^(e10 - p + 1) like %g: positional for
- * -4 <= e10 < 15, else d.ddde+XX. Trailing zeros of N are dropped first. */
+/* Writes the p digits of N times 10^(e10 - p + 1) in the shorter of positional (1500,
+ * 0.0025) and exponent (1.5e+13) notation, positional on a tie. Trailing zeros of N are
+ * dropped first. */
 static int write_decimal(char *out, int neg, uint64_t N, int p, int e10)
 {
     while (p > 1 && N % 10 == 0) {
@@ -114,10 +115,13 @@ static int write_decimal(char *out, int neg, uint64_t N, int p, int e10)
         d[i] = (char)('0' + N % 10);
         N /= 10;
     }
+    const int ae = e10 < 0 ? -e10 : e10;
+    const int sci_len = p + (p > 1) + 2 + (ae >= 100 ? 3 : 2);
+    const int pos_len = e10 >= p - 1 ? e10 + 1 : e10 >= 0 ? p + 1 : p + 1 - e10;
     int n = 0;
     if (neg)
         out[n++] = '-';
-    if (e10 >= -4 && e10 < 15) {
+    if (pos_len <= sci_len) {
         if (e10 < 0) {
             out[n++] = '0';
             out[n++] = '.';
@@ -146,27 +150,34 @@ static int write_decimal(char *out, int neg, uint64_t N, int p, int e10)
         }
         out[n++] = 'e';
         out[n++] = e10 < 0 ? '-' : '+';
-        int e = e10 < 0 ? -e10 : e10;
-        if (e >= 100)
-            out[n++] = (char)('0' + e / 100);
-        out[n++] = (char)('0' + e / 10 % 10);
-        out[n++] = (char)('0' + e % 10);
+        if (ae >= 100)
+            out[n++] = (char)('0' + ae / 100);
+        out[n++] = (char)('0' + ae / 10 % 10);
+        out[n++] = (char)('0' + ae % 10);
     }
     out[n] = '\0';
     return n;
 }
 
-/* Shortest %.{p}g (p from lo to hi) whose text reads back to v; NULL-safe slow path. */
+/* Digits of the first correctly rounded %.{p-1}e (p from lo to hi) that reads back to v, written
+ * by write_decimal: the slow but always right path. */
 static int shortest_printf(double v, int lo, int hi, int is_f32, char *out)
 {
-    int n = 0;
+    char text[40];
     for (int p = lo; p <= hi; p++) {
-        n = printf_c(out, 32, "%.*g", p, v);
-        double back = read_back(out, n);
-        if (is_f32 ? (float)back == (float)v : back == v)
-            return n;
+        int n = printf_c(text, sizeof(text), "%.*e", p - 1, v);
+        double back = read_back(text, n);
+        if ((is_f32 ? (float)back == (float)v : back == v) || p == hi) {
+            /* text is [-]d[.ddd]e[+-]XX */
+            uint64_t N = 0;
+            const char *c = text + (text[0] == '-');
+            for (; *c != 'e'; c++)
+                if (*c != '.')
+                    N = N * 10 + (uint64_t)(*c - '0');
+            return write_decimal(out, text[0] == '-', N, p, atoi(c + 1));
+        }
     }
-    return n;
+    return 0;
 }
 
 /* round(d * 10^s), |s| <= 22: one correctly rounded operation, then to integer. */
@@ -286,15 +297,15 @@ size_t aaig_format_row(const void *values, size_t n, const aaig_format_options *
     char *o = out;
     for (size_t i = 0; i < n; i++) {
         int len = aaig_format_value(values, i, opt, o);
-        if (*need_dot) {
-            if (memchr(o, '.', (size_t)len) || memchr(o, 'e', (size_t)len) ||
-                memchr(o, 'E', (size_t)len)) {
-                *need_dot = 0;
-            } else if (is_finite_value(values, i, opt->type)) {
+        /* Only the first finite value counts: NaN cells written as the nodata value must not
+         * decide, or the result would depend on how rows are split between threads. */
+        if (*need_dot && is_finite_value(values, i, opt->type)) {
+            if (!memchr(o, '.', (size_t)len) && !memchr(o, 'e', (size_t)len) &&
+                !memchr(o, 'E', (size_t)len)) {
                 memcpy(o + len, ".0", 2);
                 len += 2;
-                *need_dot = 0;
             }
+            *need_dot = 0;
         }
         o += len;
         *o++ = i + 1 < n ? ' ' : '\n';

@@ -36,9 +36,9 @@ int aaig_format_value(const void *values, size_t i, const aaig_format_options *o
 size_t aaig_format_max_chars(const aaig_format_options *opt);
 
 /* Formats a row of n values as "v v ... v\n" into out (n * aaig_format_max_chars + 1 bytes).
- * If *need_dot is set, the first finite value that has neither '.' nor 'e' gets ".0" and
- * *need_dot is cleared (as the built-in does, so that readers detect a float grid); a value
- * that has one also clears it. Returns the bytes written. */
+ * If *need_dot is set, the first finite value gets ".0" when it has neither '.' nor 'e' (as
+ * the built-in does, so that readers detect a float grid), and *need_dot is cleared. Returns
+ * the bytes written. */
 size_t aaig_format_row(const void *values, size_t n, const aaig_format_options *opt,
                        int *need_dot, char *out);
 

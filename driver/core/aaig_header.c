@@ -48,7 +48,7 @@ void aaig_line_column(const char *buf, size_t offset, uint64_t *line, uint64_t *
     *column = offset - line_start + 1;
 }
 
-aaig_identify_result aaig_identify(const unsigned char *buf, size_t len)
+aaig_identify_result aaig_identify(const unsigned char *buf, size_t len, int at_eof)
 {
     if (len >= 4 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF))) {
         /* Take the ASCII half of each UTF-16 unit and look for a keyword. */
@@ -60,15 +60,15 @@ aaig_identify_result aaig_identify(const unsigned char *buf, size_t len)
             ascii[n++] = (char)buf[i + lo];
         }
         ascii[n] = '\0';
-        return aaig_identify((const unsigned char *)ascii, n) == AAIG_ID_YES ? AAIG_ID_UTF16
-                                                                            : AAIG_ID_NO;
+        return aaig_identify((const unsigned char *)ascii, n, 1) == AAIG_ID_YES ? AAIG_ID_UTF16
+                                                                               : AAIG_ID_NO;
     }
     size_t i = skip_bom(buf, len);
     for (;;) {
         while (i < len && is_ws(buf[i]))
             i++;
         if (i == len)
-            return AAIG_ID_MORE;
+            return at_eof ? AAIG_ID_NO : AAIG_ID_MORE;
         if (buf[i] != '#')
             break;
         while (i < len && buf[i] != '\n' && buf[i] != '\r')
@@ -77,7 +77,7 @@ aaig_identify_result aaig_identify(const unsigned char *buf, size_t len)
     size_t start = i;
     while (i < len && !is_ws(buf[i]))
         i++;
-    if (i == len) {
+    if (i == len && !at_eof) {
         /* The token may continue: decide on what is there if a key cannot be longer. */
         return i - start <= 12 ? AAIG_ID_MORE : AAIG_ID_NO;
     }
@@ -276,12 +276,22 @@ aaig_header_result aaig_header_parse(const char *buf, size_t len, int at_eof, aa
 
     /* The header is complete: check that it describes a grid. */
     size_t at = (size_t)h->data_offset;
+    size_t first_len = 0;
+    while (at + first_len < len && !is_ws((unsigned char)buf[at + first_len]))
+        first_len++;
+    for (size_t i = 0; i < first_len; i++) {
+        unsigned char c = (unsigned char)buf[at + i];
+        if (c < 0x20 || c == 0x7F)
+            return fail(&lx, at + i, "expected text, found binary data (byte 0x%02X)", c);
+    }
+    show(shown, sizeof(shown), buf + at, first_len);
     if (!seen[K_NCOLS] || !seen[K_NROWS])
-        return fail(&lx, at, "expected the keyword '%s' before the first value",
-                    seen[K_NCOLS] ? "nrows" : "ncols");
+        return fail(&lx, at, "expected the keyword '%s' before the first value, found '%s'",
+                    seen[K_NCOLS] ? "nrows" : "ncols", shown);
     if (!seen[K_CELLSIZE] && !(seen[K_DX] && seen[K_DY]))
-        return fail(&lx, at, "expected 'cellsize' (or both 'dx' and 'dy') before the first value, found %s",
-                    seen[K_DX] ? "only 'dx'" : seen[K_DY] ? "only 'dy'" : "neither");
+        return fail(&lx, at,
+                    "expected 'cellsize' (or both 'dx' and 'dy') before the first value '%s', found %s",
+                    shown, seen[K_DX] ? "only 'dx'" : seen[K_DY] ? "only 'dy'" : "neither");
     if (h->has_xll != h->has_yll)
         return fail(&lx, at, "expected both x and y of the lower-left point, found only '%s'",
                     key_names[h->has_xll ? (h->xll_center ? K_XLLCENTER : K_XLLCORNER)

@@ -35,8 +35,8 @@ typedef enum {
     AAIG_ID_UTF16 = 3  /* a UTF-16 encoded grid: ours to refuse with a clear message */
 } aaig_identify_result;
 
-/* Cheap check of the first bytes of a file. */
-aaig_identify_result aaig_identify(const unsigned char *buf, size_t len);
+/* Cheap check of the first bytes of a file; at_eof: buf is the whole file. */
+aaig_identify_result aaig_identify(const unsigned char *buf, size_t len, int at_eof);
 
 typedef enum { AAIG_HDR_OK, AAIG_HDR_NEED_MORE, AAIG_HDR_ERROR } aaig_header_result;
 

@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -81,26 +82,66 @@ bool FormatOptions(const char *fn, CSLConstList options, aaig_format_options *op
     return true;
 }
 
-// The NODATA_value text, in the data's own format.
-CPLString NodataText(double nodata, const ValueKind &kind, const aaig_format_options &opt)
+// The NODATA_value text, in the data's own format; false when the band's nodata cannot be
+// written for this grid (then no NODATA_value line).
+bool NodataText(GDALRasterBand *band, const ValueKind &kind, const aaig_format_options &opt,
+                CPLString *out)
 {
     char text[400];
-    if (!kind.is_float)
+    int ok = FALSE;
+    switch (kind.vtype)
     {
-        // As the built-in: integer grids get the integer part.
-        aaig_format_i64(static_cast<int64_t>(std::trunc(nodata)), text);
-        return text;
+        case AAIG_V_I64:
+            aaig_format_i64(band->GetNoDataValueAsInt64(&ok), text);
+            break;
+        case AAIG_V_U64:
+            aaig_format_u64(band->GetNoDataValueAsUInt64(&ok), text);
+            break;
+        case AAIG_V_I32:
+        case AAIG_V_U32:
+        {
+            // As the built-in: the integer part; a value out of the type's range is dropped.
+            const double v = band->GetNoDataValue(&ok);
+            const double lo = kind.vtype == AAIG_V_I32 ? -2147483648.0 : 0.0;
+            const double hi = kind.vtype == AAIG_V_I32 ? 2147483647.0 : 4294967295.0;
+            if (!ok)
+                return false;
+            if (!(std::trunc(v) >= lo && std::trunc(v) <= hi))
+            {
+                FastAAIGridError(CE_Warning, band->GetDataset()->GetDescription(),
+                                 "the nodata value %.17g does not fit the %s band: no "
+                                 "NODATA_value written",
+                                 v, GDALGetDataTypeName(band->GetRasterDataType()));
+                return false;
+            }
+            aaig_format_i64(static_cast<int64_t>(std::trunc(v)), text);
+            break;
+        }
+        default:
+        {
+            const double v = band->GetNoDataValue(&ok);
+            aaig_format_options o = opt;
+            o.nan_text = nullptr;
+            const float f = static_cast<float>(v);
+            // A nodata that is no float is kept exactly as it is (a double).
+            if (o.type == AAIG_V_F32 && static_cast<double>(f) != v && !std::isnan(v))
+                o.type = AAIG_V_F64;
+            aaig_format_value(o.type == AAIG_V_F32 ? static_cast<const void *>(&f)
+                                                   : static_cast<const void *>(&v),
+                              0, &o, text);
+            // Readers rank a nodata beyond FLT_MAX as Float64: for +-FLT_MAX write the exact
+            // double, which is FLT_MAX itself ("3.4028235e+38" reads above it).
+            double back = 0;
+            aaig_parse_double(text, strlen(text), &back, nullptr);
+            if (o.type == AAIG_V_F32 && std::isfinite(back) && std::fabs(back) > FLT_MAX)
+                aaig_format_f64(static_cast<double>(f), text);
+            break;
+        }
     }
-    aaig_format_options o = opt;
-    o.nan_text = nullptr;
-    if (o.type == AAIG_V_F32 && static_cast<double>(static_cast<float>(nodata)) != nodata &&
-        !std::isnan(nodata))
-        o.type = AAIG_V_F64;  // keep a nodata that is no float exactly as it is
-    const float f = static_cast<float>(nodata);
-    aaig_format_value(o.type == AAIG_V_F32 ? static_cast<const void *>(&f)
-                                           : static_cast<const void *>(&nodata),
-                      0, &o, text);
-    return text;
+    if (!ok)
+        return false;
+    *out = text;
+    return true;
 }
 
 struct FormatJob
@@ -138,6 +179,15 @@ bool IsFiniteAt(const GByte *values, size_t i, aaig_vtype t)
     if (t == AAIG_V_F64)
         return std::isfinite(reinterpret_cast<const double *>(values)[i]);
     return true;
+}
+
+// A failed copy leaves no truncated grid behind; but only a regular file is removed, never
+// a device (/dev/full), a pipe or /vsistdout/.
+void RemovePartialFile(const char *fn)
+{
+    VSIStatBufL st;
+    if (VSIStatL(fn, &st) == 0 && VSI_ISREG(st.st_mode))
+        VSIUnlink(fn);
 }
 
 struct PoolDeleter
@@ -226,15 +276,12 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     opt.mode = AAIG_FMT_SHORTEST;
     if (kind.is_float && !FormatOptions(fn, options, &opt))
         return nullptr;
-    int hasNodata = FALSE;
-    const double nodata = band->GetNoDataValue(&hasNodata);
     CPLString nodataText;
-    if (hasNodata)
+    if (NodataText(band, kind, opt, &nodataText))
     {
-        nodataText = NodataText(nodata, kind, opt);
         header += "NODATA_value " + nodataText + "\n";
         // NaN cells are written as the nodata value (the built-in writes "nan").
-        if (kind.is_float && !std::isnan(nodata))
+        if (kind.is_float && !std::isnan(band->GetNoDataValue()))
             opt.nan_text = nodataText.c_str();
     }
 
@@ -248,7 +295,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     {
         FastAAIGridError(CE_Failure, fn, "%s", what);
         VSIFCloseL(fp.release());
-        VSIUnlink(fn);
+        RemovePartialFile(fn);
         return nullptr;
     };
     if (VSIFWriteL(header.data(), 1, header.size(), fp.get()) != header.size())
@@ -329,7 +376,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     if (VSIFCloseL(fp.release()) != 0)
     {
         FastAAIGridError(CE_Failure, fn, "write failed when closing the file (disk full?)");
-        VSIUnlink(fn);
+        RemovePartialFile(fn);
         return nullptr;
     }
 

@@ -18,8 +18,7 @@ void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
     CPLString msg;
     msg.vPrintf(fmt, ap);
     va_end(ap);
-    CPLError(level, level == CE_Warning ? CPLE_AppDefined : CPLE_OpenFailed, "%s: %s: %s",
-             FASTAAIGRID_NAME, filename, msg.c_str());
+    CPLError(level, CPLE_AppDefined, "%s: %s: %s", FASTAAIGRID_NAME, filename, msg.c_str());
 }
 
 int FastAAIGridThreads(CSLConstList options, const char *filename)
@@ -71,14 +70,16 @@ int FastAAIGridDataset::Identify(GDALOpenInfo *oi)
     // left alone: we are asked before every other driver (a GeoTIFF may be named .asc).
     if (oi->nHeaderBytes == 0)
         return HasExtension(oi->pszFilename, "asc");
-    aaig_identify_result id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
+    // The prefix GDAL read is the whole file when it is shorter than asked for.
+    aaig_identify_result id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes),
+                                            oi->nHeaderBytes < 1024);
     // Only BOM, blank or comment lines so far: look further, as far as a header may go.
     for (int want = 65536; id == AAIG_ID_MORE && want <= static_cast<int>(MAX_HEADER); want *= 4)
     {
         const int had = oi->nHeaderBytes;
-        if (!oi->TryToIngest(want) || oi->nHeaderBytes == had)
-            break;
-        id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes));
+        oi->TryToIngest(want);
+        id = aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes),
+                           oi->nHeaderBytes < want || oi->nHeaderBytes == had);
     }
     // A .asc that is still only comments after the longest header we read: ours to refuse.
     return id == AAIG_ID_YES || id == AAIG_ID_UTF16 ||
@@ -199,7 +200,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
                                          "...), found an empty file");
         return nullptr;
     }
-    if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes)) == AAIG_ID_UTF16)
+    if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes), 0) == AAIG_ID_UTF16)
     {
         FastAAIGridError(CE_Failure, fn,
                          "expected ASCII or UTF-8 text, found UTF-16 (byte order mark at byte "
