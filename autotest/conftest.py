@@ -338,3 +338,17 @@ def assert_same(path, open_options=None, *, ref_path=None, ref_open_options=None
     assert_same_pixels(win, ref_arr[y0 : y0 + hh, x0 : x0 + ww], f"window {(x0, y0, ww, hh)}")
     ds = None
     return ref_arr
+
+
+def plugin_env(**extra):
+    """A copy of os.environ for subprocesses that load the plugin (GDAL_DRIVER_PATH set).
+
+    Child processes must not inherit the parent's CPL_DEBUG noise or a stray
+    GDAL_SKIP that would hide a driver; *extra* entries are added last.
+    """
+    env = dict(os.environ)
+    env["GDAL_DRIVER_PATH"] = PLUGIN_DIR
+    env.pop("GDAL_SKIP", None)
+    env.pop("CPL_DEBUG", None)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
