@@ -186,23 +186,35 @@ static uint64_t scaled_round(double d, int s)
     return (uint64_t)nearbyint(s >= 0 ? d * pow10_exact[s] : d / pow10_exact[-s]);
 }
 
-int aaig_format_f32(float f, char *out)
+/* Does N * 10^-s (N < 2^53, |s| <= 22) read back as f? Clinger: one exact operation gives the
+ * correctly rounded double that any reader computes for that text, then the cast. */
+static int reads_back(uint64_t N, int s, float f)
+{
+    double back = s >= 0 ? (double)N / pow10_exact[s] : (double)N * pow10_exact[-s];
+    return (float)back == f;
+}
+
+/* *hint: the digit count to try first (the previous value's: neighbouring cells of a grid
+ * usually need the same), updated. */
+static int format_f32(float f, char *out, int *hint)
 {
     int n = special(f, out);
     if (n)
         return n;
-    const double d = fabs((double)f);
-    int e2;
-    frexp(d, &e2);
-    /* Decimal exponent: estimated from the binary one, then aligned with the 9-digit
-     * rounding of d (9 digits always identify a float). */
-    int e10 = (int)floor((e2 - 1) * 0.30102999566398120);
+    const float af = fabsf(f);
+    const double d = (double)af;
+    /* Decimal exponent: estimated from the binary one, then aligned with the 9-digit rounding
+     * of d (9 digits always identify a float). */
+    uint32_t bits;
+    memcpy(&bits, &af, sizeof(bits));
+    const int e2 = (int)(bits >> 23) - 127;
+    int e10 = (e2 * 78913) >> 18; /* floor(e2 * log10(2)) */
     for (int tries = 0;; tries++) {
-        int s = 8 - e10;
+        const int s = 8 - e10;
         /* Candidates are built and checked exactly only while the powers of ten are exact. */
         if (tries == 3 || s > 22 || s < -22 || e10 > 13)
             return shortest_printf(f, 1, 9, 1, out);
-        uint64_t n9 = scaled_round(d, s);
+        const uint64_t n9 = scaled_round(d, s);
         if (n9 >= 1000000000ULL)
             e10++;
         else if (n9 < 100000000ULL)
@@ -210,30 +222,39 @@ int aaig_format_f32(float f, char *out)
         else
             break;
     }
-    /* Fewest digits p whose nearest p-digit decimal reads back as f (monotonic in p). */
-    uint64_t best = 0;
-    int best_p = 0, lo = 1, hi = 9;
-    while (lo <= hi) {
-        int p = (lo + hi) / 2, s = p - 1 - e10;
-        uint64_t N = scaled_round(d, s);
-        /* N < 2^53 and |s| <= 22: this is the correctly rounded value of the text. */
-        double back = s >= 0 ? (double)N / pow10_exact[s] : (double)N * pow10_exact[-s];
-        if (N > 0 && (float)back == (float)d) {
+    /* Fewest digits p whose nearest p-digit decimal reads back as f: reading back is
+     * monotonic in p, so walk down or up from the hint. */
+    int p = *hint < 1 ? 1 : *hint > 9 ? 9 : *hint;
+    uint64_t best = scaled_round(d, p - 1 - e10);
+    if (best && reads_back(best, p - 1 - e10, af)) {
+        while (p > 1) {
+            const uint64_t N = scaled_round(d, p - 2 - e10);
+            if (!N || !reads_back(N, p - 2 - e10, af))
+                break;
             best = N;
-            best_p = p;
-            hi = p - 1;
-        } else {
-            lo = p + 1;
+            p--;
         }
+    } else {
+        do {
+            if (++p > 9)
+                return shortest_printf(f, 1, 9, 1, out);
+            best = scaled_round(d, p - 1 - e10);
+        } while (!best || !reads_back(best, p - 1 - e10, af));
     }
-    if (!best_p)
-        return shortest_printf(f, 1, 9, 1, out);
+    *hint = p;
+    int best_p = p;
     /* Rounding up can carry into one more digit (9.99 -> 10): N is then exactly 10^p. */
     if (best >= pow10_u64[best_p]) {
         best /= 10;
         e10++;
     }
     return write_decimal(out, f < 0, best, best_p, e10);
+}
+
+int aaig_format_f32(float f, char *out)
+{
+    int hint = 7;
+    return format_f32(f, out, &hint);
 }
 
 int aaig_format_f64(double v, char *out)
@@ -257,7 +278,8 @@ size_t aaig_format_max_chars(const aaig_format_options *opt)
     return (m > nan_len ? m : nan_len) + 3; /* ".0" and the separator */
 }
 
-int aaig_format_value(const void *values, size_t i, const aaig_format_options *opt, char *out)
+static int format_value(const void *values, size_t i, const aaig_format_options *opt, char *out,
+                        int *hint)
 {
     double v;
     switch (opt->type) {
@@ -279,7 +301,13 @@ int aaig_format_value(const void *values, size_t i, const aaig_format_options *o
     case AAIG_FMT_SIGNIFICANT: return printf_c(out, cap, "%.*g", opt->precision, v);
     default: break;
     }
-    return opt->type == AAIG_V_F32 ? aaig_format_f32((float)v, out) : aaig_format_f64(v, out);
+    return opt->type == AAIG_V_F32 ? format_f32((float)v, out, hint) : aaig_format_f64(v, out);
+}
+
+int aaig_format_value(const void *values, size_t i, const aaig_format_options *opt, char *out)
+{
+    int hint = 7;
+    return format_value(values, i, opt, out, &hint);
 }
 
 static int is_finite_value(const void *values, size_t i, aaig_vtype t)
@@ -295,8 +323,9 @@ size_t aaig_format_row(const void *values, size_t n, const aaig_format_options *
                        int *need_dot, char *out)
 {
     char *o = out;
+    int hint = 7;
     for (size_t i = 0; i < n; i++) {
-        int len = aaig_format_value(values, i, opt, o);
+        int len = format_value(values, i, opt, o, &hint);
         /* Only the first finite value counts: NaN cells written as the nodata value must not
          * decide, or the result would depend on how rows are split between threads. */
         if (*need_dot && is_finite_value(values, i, opt->type)) {
