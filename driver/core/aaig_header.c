@@ -33,13 +33,14 @@ static int find_key(const char *tok, size_t len)
     return -1;
 }
 
-void aaig_line_column(const char *buf, size_t offset, uint64_t *line, uint64_t *column)
+void aaig_line_column(const char *buf, size_t len, size_t offset, uint64_t *line,
+                      uint64_t *column)
 {
     uint64_t l = 1;
     size_t line_start = 0;
     for (size_t i = 0; i < offset; i++) {
         /* CR, LF and CRLF each end a line */
-        if (buf[i] == '\n' || (buf[i] == '\r' && buf[i + 1] != '\n')) {
+        if (buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'))) {
             l++;
             line_start = i + 1;
         }
@@ -100,7 +101,7 @@ static aaig_header_result fail(lexer *lx, size_t at, const char *fmt, ...)
     vsnprintf(lx->diag->message, sizeof(lx->diag->message), fmt, ap);
     va_end(ap);
     lx->diag->offset = at;
-    aaig_line_column(lx->buf, at, &lx->diag->line, &lx->diag->column);
+    aaig_line_column(lx->buf, lx->len, at, &lx->diag->line, &lx->diag->column);
     return AAIG_HDR_ERROR;
 }
 
@@ -216,7 +217,7 @@ aaig_header_result aaig_header_parse(const char *buf, size_t len, int at_eof, aa
                          "unknown header keyword '%s' ignored with the rest of its line "
                          "(keywords are " KEY_LIST ")", shown);
                 w.offset = ts;
-                aaig_line_column(buf, ts, &w.line, &w.column);
+                aaig_line_column(buf, len, ts, &w.line, &w.column);
                 warn(warn_ctx, &w);
             }
             while (lx.pos < len && buf[lx.pos] != '\n' && buf[lx.pos] != '\r')
@@ -227,7 +228,7 @@ aaig_header_result aaig_header_parse(const char *buf, size_t len, int at_eof, aa
         }
         if (seen[k]) {
             uint64_t l1, c1;
-            aaig_line_column(buf, key_at[k], &l1, &c1);
+            aaig_line_column(buf, len, key_at[k], &l1, &c1);
             return fail(&lx, ts, "keyword '%s' appears twice (first at line %llu); expected each keyword once",
                         key_names[k], (unsigned long long)l1);
         }

@@ -57,8 +57,9 @@ int aaig_header_geotransform(const aaig_header *h, double gt[6]);
  * is the nodata value as the band reports it. */
 aaig_type aaig_header_band_type(const aaig_header *h, int forced, int *scan_data, double *nodata);
 
-/* 1-based line and column of a byte offset. */
-void aaig_line_column(const char *buf, size_t offset, uint64_t *line, uint64_t *column);
+/* 1-based line and column of a byte offset (<= len) in buf[0, len). */
+void aaig_line_column(const char *buf, size_t len, size_t offset, uint64_t *line,
+                      uint64_t *column);
 
 #ifdef __cplusplus
 }

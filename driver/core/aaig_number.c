@@ -141,7 +141,9 @@ static const char *parse_special(const char *start, const char *s, int neg, doub
     if (match_word(s, "infinity")) { *out = neg ? -HUGE_VAL : HUGE_VAL; return s + 8; }
     if (match_word(s, "inf")) { *out = neg ? -HUGE_VAL : HUGE_VAL; return s + 3; }
     if (match_word(s, "nan")) { *out = neg ? -NAN : NAN; return s + 3; }
-    if (s == start && memcmp(s, "null", 4) == 0 && is_ws((unsigned char)s[4])) {
+    /* Compared byte by byte: the token may be shorter than 4 bytes before its whitespace. */
+    if (s == start && s[0] == 'n' && s[1] == 'u' && s[2] == 'l' && s[3] == 'l' &&
+        is_ws((unsigned char)s[4])) {
         if (is_null)
             *is_null = 1;
         *out = -HUGE_VAL;
@@ -159,7 +161,7 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
         s++;
     }
     uint64_t m = 0;
-    int exp10 = 0, ndigits = 0, slow = 0;
+    int exp10 = 0, ndigits = 0, slow = 0, separator = 0;
     while (is_digit((unsigned char)*s)) {
         /* Below 1e18 another digit cannot overflow 64 bits. */
         if (m < 1000000000000000000ULL)
@@ -171,6 +173,7 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
     }
     if (*s == '.' || *s == ',') {
         s++;
+        separator = 1;
         while (is_digit((unsigned char)*s)) {
             if (m < 1000000000000000000ULL) {
                 m = m * 10 + (unsigned)(*s - '0');
@@ -182,7 +185,9 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
             s++;
         }
     }
-    if (ndigits == 0 || *s == '#')
+    if (ndigits == 0) /* nan, inf, null; but not ".nan" */
+        return separator ? NULL : parse_special(p, s, neg, out, is_null);
+    if (*s == '#') /* 1.#INF and friends */
         return parse_special(p, s, neg, out, is_null);
     if (*s == 'e' || *s == 'E') {
         s++;
@@ -200,7 +205,7 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
         }
         exp10 += eneg ? -e : e;
     }
-    if (!is_ws((unsigned char)*s))
+    if (!is_ws((unsigned char)*s) || s - p > AAIG_MAX_TOKEN)
         return NULL;
     if (!slow) {
         if (m == 0) {
@@ -449,6 +454,10 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
                 break;                                                                       \
             const char *q;                                                                   \
             PARSE_ONE;                                                                       \
+            if (q && (size_t)(q - p) > AAIG_MAX_TOKEN) {                                     \
+                *status = AAIG_E_TOO_LONG;                                                   \
+                q = NULL;                                                                    \
+            }                                                                                \
             if (!q) {                                                                        \
                 *bad = p;                                                                    \
                 break;                                                                       \

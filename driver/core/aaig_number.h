@@ -14,7 +14,7 @@ extern "C" {
  *   [+-] digits [ (.|,) digits ] [ (e|E) [+-] digits ]   (at least one mantissa digit)
  *   [+-] nan | inf | infinity   (any case)
  *   [+-] 1.#INF 1.#QNAN 1.#SNAN 1.#IND   (old MSVC spellings, as CPLAtofM)
- *   null  (any case: *is_null is set, the value is -HUGE_VAL)
+ *   null  (lower case, as the built-in compares it: *is_null is set, the value is -HUGE_VAL)
  * Returns AAIG_OK or AAIG_E_TOKEN. is_null may be NULL. */
 aaig_status aaig_parse_double(const char *p, size_t len, double *out, int *is_null);
 
@@ -32,7 +32,8 @@ aaig_status aaig_to_int32(double v, int is_null, int32_t *out);
 /* Parses up to max_values whitespace-separated tokens from [p, end) into out, an array of
  * `type`. Precondition: end == p or end[-1] is whitespace, so every token in the range is
  * complete. Returns the number of values stored; *next is set just past the last value parsed.
- * On a bad token, stops there: *status is set and *bad points at the token. */
+ * On a bad token (or one longer than AAIG_MAX_TOKEN), stops there: *status is set and *bad
+ * points at the token. */
 size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig_type type,
                          void *out, const char **next, aaig_status *status, const char **bad);
 

@@ -1,11 +1,18 @@
 /* Fork-join with two short phases per window (count, then parse): waking a sleeping thread
  * costs a system call and, on virtual machines, an inter-processor interrupt that can take
- * longer than the phase itself. So both sides spin briefly on atomics before sleeping. */
+ * longer than the phase itself. So both sides spin briefly on atomics before sleeping.
+ *
+ * Tasks are assigned statically (thread t runs tasks t, t + n, ...; the caller is thread 0)
+ * and every worker acknowledges every job, even one with no task for it: the caller returns
+ * only when all have, so no worker can still be looking at a job that has ended.
+ * With more threads than processors, spinning would only steal time from the threads that
+ * work: then everyone sleeps at once. */
 #include "aaig_pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -16,39 +23,40 @@
 
 #define SPIN_ROUNDS 20000
 
+typedef struct {
+    struct aaig_pool *pool;
+    unsigned index; /* 1..nworkers */
+} worker_arg;
+
 struct aaig_pool {
     pthread_mutex_t lock;
     pthread_cond_t work, done;
     pthread_t *threads;
+    worker_arg *args;
     unsigned nworkers;
-    /* the current job, published by incrementing generation */
+    int spin_rounds;
+    /* the current job: written before generation is incremented, read after */
     void (*fn)(void *, unsigned);
     void *ctx;
     unsigned ntasks;
-    atomic_uint next_task, pending;
     atomic_ulong generation;
+    atomic_uint finished; /* workers done with the current job */
     atomic_int quit;
 };
 
-static void run_tasks(aaig_pool *pool)
+static void run_share(aaig_pool *pool, unsigned index)
 {
-    unsigned i;
-    while ((i = atomic_fetch_add(&pool->next_task, 1)) < pool->ntasks) {
+    for (unsigned i = index; i < pool->ntasks; i += pool->nworkers + 1)
         pool->fn(pool->ctx, i);
-        if (atomic_fetch_sub(&pool->pending, 1) == 1) {
-            pthread_mutex_lock(&pool->lock);
-            pthread_cond_broadcast(&pool->done);
-            pthread_mutex_unlock(&pool->lock);
-        }
-    }
 }
 
-static void *worker(void *arg)
+static void *worker(void *p)
 {
-    aaig_pool *pool = arg;
+    worker_arg *arg = p;
+    aaig_pool *pool = arg->pool;
     unsigned long seen = 0;
     for (;;) {
-        for (int spin = 0; spin < SPIN_ROUNDS && atomic_load(&pool->generation) == seen &&
+        for (int spin = 0; spin < pool->spin_rounds && atomic_load(&pool->generation) == seen &&
                            !atomic_load(&pool->quit);
              spin++)
             CPU_RELAX();
@@ -59,7 +67,12 @@ static void *worker(void *arg)
         if (atomic_load(&pool->quit))
             return NULL;
         seen = atomic_load(&pool->generation);
-        run_tasks(pool);
+        run_share(pool, arg->index);
+        if (atomic_fetch_add(&pool->finished, 1) + 1 == pool->nworkers) {
+            pthread_mutex_lock(&pool->lock);
+            pthread_cond_broadcast(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
 }
 
@@ -72,9 +85,14 @@ aaig_pool *aaig_pool_new(unsigned nthreads)
     pthread_cond_init(&pool->work, NULL);
     pthread_cond_init(&pool->done, NULL);
     unsigned want = nthreads > 1 ? nthreads - 1 : 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    pool->spin_rounds = cpus > 0 && nthreads <= (unsigned long)cpus ? SPIN_ROUNDS : 0;
     pool->threads = want ? calloc(want, sizeof(pthread_t)) : NULL;
-    for (unsigned i = 0; i < want && pool->threads; i++) {
-        if (pthread_create(&pool->threads[i], NULL, worker, pool) != 0)
+    pool->args = want ? calloc(want, sizeof(worker_arg)) : NULL;
+    for (unsigned i = 0; i < want && pool->threads && pool->args; i++) {
+        pool->args[i].pool = pool;
+        pool->args[i].index = i + 1;
+        if (pthread_create(&pool->threads[i], NULL, worker, &pool->args[i]) != 0)
             break;
         pool->nworkers++;
     }
@@ -90,21 +108,20 @@ void aaig_pool_run(aaig_pool *pool, unsigned ntasks, void (*fn)(void *ctx, unsig
             fn(ctx, i);
         return;
     }
-    /* Workers read fn/ctx/ntasks only after seeing the new generation (seq_cst atomics). */
     pool->fn = fn;
     pool->ctx = ctx;
     pool->ntasks = ntasks;
-    atomic_store(&pool->next_task, 0);
-    atomic_store(&pool->pending, ntasks);
+    atomic_store(&pool->finished, 0);
     pthread_mutex_lock(&pool->lock);
     atomic_fetch_add(&pool->generation, 1);
     pthread_cond_broadcast(&pool->work);
     pthread_mutex_unlock(&pool->lock);
-    run_tasks(pool);
-    for (int spin = 0; spin < SPIN_ROUNDS && atomic_load(&pool->pending); spin++)
+    run_share(pool, 0);
+    for (int spin = 0; spin < pool->spin_rounds && atomic_load(&pool->finished) != pool->nworkers;
+         spin++)
         CPU_RELAX();
     pthread_mutex_lock(&pool->lock);
-    while (atomic_load(&pool->pending))
+    while (atomic_load(&pool->finished) != pool->nworkers)
         pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
 }
@@ -120,6 +137,7 @@ void aaig_pool_free(aaig_pool *pool)
     for (unsigned i = 0; i < pool->nworkers; i++)
         pthread_join(pool->threads[i], NULL);
     free(pool->threads);
+    free(pool->args);
     pthread_cond_destroy(&pool->work);
     pthread_cond_destroy(&pool->done);
     pthread_mutex_destroy(&pool->lock);

@@ -139,10 +139,14 @@ static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_st
         }
         if (!aaig_is_ws((unsigned char)token[n]))
             memcpy(err->token + n, "...", 4);
-        /* A token that is too long may still be a well-formed number: say what is wrong. */
+        /* A token that is too long may still be a well-formed number: say what is wrong. A
+         * NUL anywhere in it means binary data. */
         size_t len = n;
-        while (len <= AAIG_MAX_TOKEN && !aaig_is_ws((unsigned char)token[len]))
+        while (len <= AAIG_MAX_TOKEN && !aaig_is_ws((unsigned char)token[len])) {
+            if (token[len] == 0)
+                err->status = AAIG_E_NUL;
             len++;
+        }
         if (len > AAIG_MAX_TOKEN && err->status == AAIG_E_TOKEN)
             err->status = AAIG_E_TOO_LONG;
     }

@@ -1,0 +1,791 @@
+// Unit tests of driver/core/aaig_reader: random grids in random layouts, read whole, row by
+// row and in random ranges, through tiny windows and with every region split across threads,
+// compared with each token parsed on its own; type detection; errors and their messages.
+//
+// Multi-threaded reads go through aaig_pool. A deadlock there would hang the whole test
+// binary, so those checks run in a child process (gtest death-test machinery) with a
+// watchdog that fails the test after a few seconds without progress.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cfloat>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aaig_header.h"
+#include "aaig_number.h"
+#include "aaig_reader.h"
+
+namespace {
+
+// ---- in-memory file ---------------------------------------------------------------------------
+
+struct MemFile {
+    std::string data;
+    uint64_t fail_from = UINT64_MAX; // reads touching bytes at or after this offset fail
+};
+
+int64_t mem_pread(void *ctx, uint64_t offset, void *dst, size_t n)
+{
+    const MemFile *f = static_cast<const MemFile *>(ctx);
+    if (n > 0 && offset + n > f->fail_from)
+        return -1;
+    if (offset >= f->data.size())
+        return 0;
+    size_t k = std::min(n, (size_t)(f->data.size() - offset));
+    std::memcpy(dst, f->data.data() + offset, k);
+    return (int64_t)k;
+}
+
+struct ReaderDeleter {
+    void operator()(aaig_reader *r) const { aaig_reader_free(r); }
+};
+using Reader = std::unique_ptr<aaig_reader, ReaderDeleter>;
+
+Reader open_reader(const MemFile &f, uint64_t data_offset, uint64_t ncols, uint64_t nrows,
+                   aaig_type type, size_t chunk, unsigned nthreads, size_t parallel_min = 1)
+{
+    aaig_io io = {const_cast<MemFile *>(&f), mem_pread};
+    aaig_reader_config cfg{};
+    cfg.data_offset = data_offset;
+    cfg.ncols = ncols;
+    cfg.nrows = nrows;
+    cfg.type = type;
+    cfg.nthreads = nthreads;
+    cfg.chunk_size = chunk;
+    cfg.parallel_min = parallel_min;
+    return Reader(aaig_reader_new(&io, &cfg));
+}
+
+uint64_t header_data_offset(const std::string &file)
+{
+    aaig_header h;
+    aaig_diag d;
+    aaig_header_result r = aaig_header_parse(file.data(), file.size(), 1, &h, &d, nullptr, nullptr);
+    EXPECT_EQ(r, AAIG_HDR_OK) << d.message;
+    return h.data_offset;
+}
+
+const char *status_name(aaig_status s)
+{
+    static const char *const names[] = {"OK",       "E_TOKEN", "E_RANGE", "E_SHORT",  "E_TOO_LONG",
+                                        "E_NUL",    "E_IO",    "E_NOMEM", "E_HEADER"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+// ---- progress, for the watchdog ---------------------------------------------------------------
+
+std::atomic<uint64_t> g_progress{0};
+std::mutex g_step_mutex;
+std::string g_step;
+
+void step(const std::string &what)
+{
+    {
+        std::lock_guard<std::mutex> lock(g_step_mutex);
+        g_step = what;
+    }
+    g_progress++;
+}
+
+constexpr int kStallSeconds = 3;
+
+// Runs body(arg) in this (child) process; exits 0 when it returns "", 1 after printing what it
+// returned, 2 when no step() was made for kStallSeconds.
+[[noreturn]] void run_watched(std::string (*body)(unsigned), unsigned arg)
+{
+    std::thread([] {
+        uint64_t last = g_progress.load();
+        auto since = std::chrono::steady_clock::now();
+        for (;;) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            uint64_t now = g_progress.load();
+            if (now != last) {
+                last = now;
+                since = std::chrono::steady_clock::now();
+            } else if (std::chrono::steady_clock::now() - since > std::chrono::seconds(kStallSeconds)) {
+                std::string what;
+                {
+                    std::lock_guard<std::mutex> lock(g_step_mutex);
+                    what = g_step;
+                }
+                std::fprintf(stderr, "HUNG: no progress for %d s (deadlock in the thread pool?) during: %s\n",
+                             kStallSeconds, what.c_str());
+                std::fflush(stderr);
+                std::_Exit(2);
+            }
+        }
+    }).detach();
+    std::string err = body(arg);
+    if (!err.empty()) {
+        std::fprintf(stderr, "%s\n", err.c_str());
+        std::fflush(stderr);
+        std::_Exit(1);
+    }
+    std::_Exit(0);
+}
+
+// ---- random grids -------------------------------------------------------------------------------
+
+struct Grid {
+    std::string what; // how it was made, for messages
+    MemFile file;
+    uint64_t ncols = 0, nrows = 0, data_offset = 0;
+    aaig_type type = AAIG_INT32;
+    std::vector<std::string> tokens; // the ncols*nrows values
+    std::vector<unsigned char> expected;
+    bool has_float_char = false;
+};
+
+std::string int_token(std::mt19937_64 &rng)
+{
+    int64_t v;
+    switch (rng() % 4) {
+    case 0: v = (int64_t)(rng() % 4294967296ULL) - 2147483648LL; break;
+    case 1: v = (int64_t)(rng() % 20001) - 10000; break;
+    case 2: v = (int64_t)(rng() % 10); break;
+    default: v = (int64_t)(rng() % 100000000ULL) - 50000000; break;
+    }
+    std::string s = std::to_string(v);
+    switch (rng() % 12) {
+    case 0: return v >= 0 ? "+" + s : s;
+    case 1: return v >= 0 ? "000" + s : s;
+    case 2: return v == 0 ? "-0" : s;
+    default: return s;
+    }
+}
+
+std::string float_token(std::mt19937_64 &rng, bool allow_special)
+{
+    static const char *const formats[] = {"%.17g", "%.9g", "%.3f", "%.6e", "%g", "%.0f", "%.2f"};
+    if (allow_special && rng() % 25 == 0) {
+        static const char *const specials[] = {"nan", "-nan", "NaN", "inf", "-inf", "Infinity",
+                                               "null", "-1.#INF", "1.#QNAN", "-9999"};
+        return specials[rng() % (sizeof specials / sizeof specials[0])];
+    }
+    double d;
+    if (rng() % 6 == 0) {
+        uint64_t u = rng();
+        std::memcpy(&d, &u, sizeof d);
+        if (!std::isfinite(d))
+            d = 1.5;
+    } else {
+        std::uniform_real_distribution<double> unit(-1.0, 1.0);
+        d = unit(rng) * std::pow(10.0, (int)(rng() % 13) - 4);
+    }
+    char buf[512];
+    std::snprintf(buf, sizeof buf, formats[rng() % (sizeof formats / sizeof formats[0])], d);
+    std::string s = buf;
+    if (rng() % 8 == 0) {
+        auto dot = s.find('.');
+        if (dot != std::string::npos)
+            s[dot] = ',';
+    }
+    return s;
+}
+
+// The value a token must read as, computed from the token alone: glibc strtod for numbers,
+// aaig_parse_double for the spelled values, then the built-in's cast to the band type.
+void expected_value(const std::string &tok, aaig_type type, unsigned char *out)
+{
+    double d;
+    int is_null = 0;
+    bool spelled = tok.find_first_of("nNiI#") != std::string::npos;
+    if (spelled) {
+        aaig_status st = aaig_parse_double(tok.data(), tok.size(), &d, &is_null);
+        EXPECT_EQ(st, AAIG_OK) << tok;
+    } else {
+        std::string dotted = tok;
+        for (char &c : dotted)
+            if (c == ',')
+                c = '.';
+        d = std::strtod(dotted.c_str(), nullptr);
+    }
+    switch (type) {
+    case AAIG_INT32: {
+        int32_t v = (int32_t)std::strtoll(tok.c_str(), nullptr, 10);
+        std::memcpy(out, &v, 4);
+        break;
+    }
+    case AAIG_FLOAT32: {
+        float f;
+        if (is_null)
+            f = -FLT_MAX;
+        else if (std::isnan(d) || (std::isinf(d) && spelled))
+            f = (float)d;
+        else if (d >= FLT_MAX)
+            f = FLT_MAX;
+        else if (d <= -FLT_MAX)
+            f = -FLT_MAX;
+        else
+            f = (float)d;
+        std::memcpy(out, &f, 4);
+        break;
+    }
+    case AAIG_FLOAT64: {
+        double v = is_null ? -DBL_MAX : d;
+        std::memcpy(out, &v, 8);
+        break;
+    }
+    }
+}
+
+Grid make_grid(uint64_t seed, aaig_type type)
+{
+    std::mt19937_64 rng(seed);
+    Grid g;
+    g.type = type;
+    g.ncols = 1 + rng() % 40;
+    g.nrows = 1 + rng() % 40;
+    const char *heol = rng() % 2 ? "\r\n" : "\n";
+    std::string head = "ncols " + std::to_string(g.ncols) + heol + "nrows " +
+                       std::to_string(g.nrows) + heol + "xllcorner 0" + heol + "yllcorner 0" +
+                       heol + "cellsize 1" + heol + "NODATA_value -9999" + heol;
+    if (rng() % 3 == 0)
+        head += heol; // a blank line before the data
+    uint64_t n = g.ncols * g.nrows;
+    for (uint64_t i = 0; i < n; i++)
+        g.tokens.push_back(type == AAIG_INT32 ? int_token(rng) : float_token(rng, true));
+
+    static const char *const seps[] = {" ", "  ", "\t", "\n", "\r\n", "\n\n", "\r\n\r\n",
+                                       " \t \n", "\r\n \r\n", " \r\n"};
+    const char *eol = rng() % 2 ? "\r\n" : "\n";
+    int layout = (int)(rng() % 4);
+    static const char *const layout_names[] = {"one value per line", "all on one line",
+                                               "one row per line", "random wrapping"};
+    std::string data;
+    for (uint64_t i = 0; i < n; i++) {
+        data += g.tokens[i];
+        bool last = i + 1 == n;
+        switch (layout) {
+        case 0: data += eol; if (rng() % 10 == 0) data += eol; break;
+        case 1: data += last ? eol : (rng() % 5 ? " " : "\t"); break;
+        case 2: data += (i + 1) % g.ncols == 0 ? eol : " "; break;
+        default: data += seps[rng() % (sizeof seps / sizeof seps[0])]; break;
+        }
+    }
+    int trailing = (int)(rng() % 4);
+    if (trailing == 1)
+        data += "1.5 99 e nan junk" + std::string(eol);
+    else if (trailing == 2)
+        data += std::string(eol) + eol + "  \t" + eol;
+    bool drop_final_eol = rng() % 4 == 0 && trailing != 1;
+    if (drop_final_eol) {
+        while (!data.empty() && (data.back() == '\n' || data.back() == '\r' ||
+                                 data.back() == ' ' || data.back() == '\t'))
+            data.pop_back();
+    }
+    g.file.data = head + data;
+    g.data_offset = header_data_offset(g.file.data);
+
+    size_t vsize = aaig_type_size(type);
+    g.expected.resize(n * vsize);
+    for (uint64_t i = 0; i < n; i++) {
+        expected_value(g.tokens[i], type, &g.expected[i * vsize]);
+        if (g.tokens[i].find_first_of(".,eEnN") != std::string::npos)
+            g.has_float_char = true;
+    }
+    std::ostringstream what;
+    what << "grid seed " << seed << " (" << aaig_type_name(type) << ", " << g.ncols << " x "
+         << g.nrows << ", " << layout_names[layout] << (std::string(eol) == "\r\n" ? ", CRLF" : "")
+         << (trailing == 1 ? ", extra values after the grid" : "")
+         << (drop_final_eol ? ", no final newline" : "") << ")";
+    g.what = what.str();
+    return g;
+}
+
+std::string show_value(const unsigned char *p, aaig_type type)
+{
+    char buf[64];
+    if (type == AAIG_INT32) {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        std::snprintf(buf, sizeof buf, "%d", v);
+    } else if (type == AAIG_FLOAT32) {
+        float v;
+        std::memcpy(&v, p, 4);
+        std::snprintf(buf, sizeof buf, "%.9g (%a)", v, v);
+    } else {
+        double v;
+        std::memcpy(&v, p, 8);
+        std::snprintf(buf, sizeof buf, "%.17g (%a)", v, v);
+    }
+    return buf;
+}
+
+// Reads rows [row0, row0+n) and compares them with the expected values. "" when equal.
+std::string check_read(aaig_reader *r, const Grid &g, uint64_t row0, uint64_t n,
+                       const std::string &context)
+{
+    size_t vsize = aaig_type_size(g.type);
+    std::vector<unsigned char> out(n * g.ncols * vsize + 1, 0xA5);
+    aaig_read_error err;
+    std::memset(&err, 0, sizeof err);
+    aaig_status st = aaig_reader_read(r, row0, n, out.data(), &err);
+    std::ostringstream msg;
+    if (st != AAIG_OK) {
+        char text[512];
+        aaig_read_error_message(&err, g.type, g.ncols, g.nrows, text, sizeof text);
+        msg << g.what << ", " << context << ": reading rows " << row0 << ".." << row0 + n - 1
+            << " failed with " << status_name(st) << ": " << text;
+        return msg.str();
+    }
+    if (out.back() != 0xA5) {
+        msg << g.what << ", " << context << ": wrote past the rows";
+        return msg.str();
+    }
+    for (uint64_t i = 0; i < n * g.ncols; i++) {
+        uint64_t k = row0 * g.ncols + i;
+        if (std::memcmp(&out[i * vsize], &g.expected[k * vsize], vsize) != 0) {
+            msg << g.what << ", " << context << ": reading rows " << row0 << ".." << row0 + n - 1
+                << ": value at row " << k / g.ncols << ", column " << k % g.ncols << " (token '"
+                << g.tokens[k] << "') is " << show_value(&out[i * vsize], g.type)
+                << ", expected " << show_value(&g.expected[k * vsize], g.type);
+            return msg.str();
+        }
+    }
+    return "";
+}
+
+const size_t kChunkSizes[] = {1, 7, 64, 2050, 2051, 4099, 1u << 20};
+
+// Every random grid, every chunk size, with nthreads: whole, row by row in random order, random
+// ranges; plus detection and the type switch the driver does after it.
+std::string check_random_grids(unsigned nthreads)
+{
+    const aaig_type types[] = {AAIG_INT32, AAIG_FLOAT32, AAIG_FLOAT64};
+    for (int t = 0; t < 3; t++) {
+        for (uint64_t k = 0; k < 14; k++) {
+            uint64_t seed = 1000 * (uint64_t)t + k;
+            Grid g = make_grid(seed, types[t]);
+            for (size_t chunk : kChunkSizes) {
+                std::ostringstream ctx;
+                ctx << "chunk " << chunk << ", " << nthreads << " threads";
+                step(g.what + ", " + ctx.str());
+                std::mt19937_64 rng(seed * 7 + chunk);
+
+                // As the driver does: open as Int32, detect, switch the type, read everything.
+                Reader a = open_reader(g.file, g.data_offset, g.ncols, g.nrows, AAIG_INT32, chunk, nthreads);
+                if (!a)
+                    return "aaig_reader_new failed";
+                int is_float = -1;
+                aaig_read_error err;
+                aaig_status st = aaig_reader_detect_float(a.get(), &is_float, &err);
+                if (st != AAIG_OK || is_float != (g.has_float_char ? 1 : 0))
+                    return g.what + ", " + ctx.str() + ": detect_float returned " +
+                           status_name(st) + ", is_float " + std::to_string(is_float) +
+                           ", expected " + std::to_string(g.has_float_char);
+                aaig_reader_set_type(a.get(), g.type);
+                std::string e = check_read(a.get(), g, 0, g.nrows, ctx.str() + ", whole grid");
+                if (!e.empty())
+                    return e;
+                // Again with the index built, then row by row on the same reader.
+                e = check_read(a.get(), g, 0, g.nrows, ctx.str() + ", whole grid again");
+                if (!e.empty())
+                    return e;
+
+                // A fresh reader: single rows in random order, then random ranges.
+                Reader b = open_reader(g.file, g.data_offset, g.ncols, g.nrows, g.type, chunk, nthreads);
+                std::vector<uint64_t> rows(g.nrows);
+                for (uint64_t i = 0; i < g.nrows; i++)
+                    rows[i] = i;
+                std::shuffle(rows.begin(), rows.end(), rng);
+                for (uint64_t row : rows) {
+                    e = check_read(b.get(), g, row, 1, ctx.str() + ", rows in random order");
+                    if (!e.empty())
+                        return e;
+                }
+                for (int i = 0; i < 8; i++) {
+                    uint64_t r0 = rng() % g.nrows, n = 1 + rng() % (g.nrows - r0);
+                    e = check_read(b.get(), g, r0, n, ctx.str() + ", random ranges after rows");
+                    if (!e.empty())
+                        return e;
+                }
+                // A fresh reader: random ranges with nothing indexed yet, the last row first.
+                Reader c = open_reader(g.file, g.data_offset, g.ncols, g.nrows, g.type, chunk, nthreads);
+                e = check_read(c.get(), g, g.nrows - 1, 1, ctx.str() + ", last row first");
+                if (!e.empty())
+                    return e;
+                for (int i = 0; i < 8; i++) {
+                    uint64_t r0 = rng() % g.nrows, n = 1 + rng() % (g.nrows - r0);
+                    // Change the thread count between reads (the pool is rebuilt).
+                    if (nthreads > 1 && i == 3)
+                        aaig_reader_set_threads(c.get(), 1);
+                    if (nthreads > 1 && i == 5)
+                        aaig_reader_set_threads(c.get(), nthreads + 1);
+                    e = check_read(c.get(), g, r0, n, ctx.str() + ", random ranges");
+                    if (!e.empty())
+                        return e;
+                }
+            }
+        }
+    }
+    return "";
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+struct ReadResult {
+    aaig_status status;
+    aaig_read_error err;
+    std::string message;
+};
+
+ReadResult read_all(const std::string &data, uint64_t ncols, uint64_t nrows, aaig_type type,
+                    size_t chunk, unsigned nthreads, uint64_t row0 = 0, uint64_t n = UINT64_MAX)
+{
+    MemFile f;
+    f.data = data;
+    Reader r = open_reader(f, 0, ncols, nrows, type, chunk, nthreads);
+    if (n == UINT64_MAX)
+        n = nrows - row0;
+    std::vector<double> out(ncols * n + 1);
+    ReadResult res;
+    std::memset(&res.err, 0, sizeof res.err);
+    res.status = aaig_reader_read(r.get(), row0, n, out.data(), &res.err);
+    char text[512];
+    aaig_read_error_message(&res.err, type, ncols, nrows, text, sizeof text);
+    res.message = text;
+    return res;
+}
+
+std::string describe(const ReadResult &r)
+{
+    std::ostringstream s;
+    s << status_name(r.status) << " (err.status " << status_name(r.err.status) << ", row "
+      << r.err.row << ", col " << r.err.col << ", offset " << r.err.offset << ", values_found "
+      << r.err.values_found << ", token '" << r.err.token << "'): " << r.message;
+    return s.str();
+}
+
+// The error cases, for one thread count; "" when every one is reported as expected.
+std::string check_errors(unsigned nthreads)
+{
+    struct Case {
+        const char *what;
+        std::string data;
+        uint64_t ncols, nrows;
+        aaig_type type;
+        aaig_status status;
+        uint64_t row, col, offset;
+        const char *token;
+        std::vector<std::string> message_words;
+    };
+    std::string long_grid; // the bad token far from the start: in a later piece and window
+    for (int i = 0; i < 3000; i++)
+        long_grid += std::to_string(i) + (i % 10 == 9 ? "\r\n" : " ");
+    std::string long_bad = long_grid;
+    size_t bad_at = long_bad.find(" 2345 ") + 1;
+    long_bad.replace(bad_at, 4, "23x5");
+
+    const Case cases[] = {
+        {"short file", "1 2 3\n4\n", 3, 2, AAIG_FLOAT32, AAIG_E_SHORT, 1, 1, 8, "",
+         {"found only 4", "row 2, column 2", "byte offset 8"}},
+        {"short file, no final newline", "1 2 3\n4", 3, 2, AAIG_INT32, AAIG_E_SHORT, 1, 1, 7, "",
+         {"found only 4", "row 2, column 2"}},
+        {"short file, whole row missing", "1 2 3\n\n\n", 3, 2, AAIG_FLOAT64, AAIG_E_SHORT, 1, 0, 8, "",
+         {"found only 3", "row 2, column 1"}},
+        {"empty data", "", 2, 2, AAIG_FLOAT64, AAIG_E_SHORT, 0, 0, 0, "", {"found only 0", "row 1, column 1"}},
+        {"bad token", "1 2 3\n4 x5 6\n", 3, 2, AAIG_FLOAT64, AAIG_E_TOKEN, 1, 1, 8, "x5",
+         {"row 2, column 2", "byte offset 8", "'x5'"}},
+        {"bad token, Int32", "1 2 3\r\n4 5 12abc\r\n", 3, 2, AAIG_INT32, AAIG_E_TOKEN, 1, 2, 11, "12abc",
+         {"row 2, column 3", "an integer", "'12abc'"}},
+        {"bad token far in", long_bad, 10, 300, AAIG_FLOAT32, AAIG_E_TOKEN, 234, 5, bad_at, "23x5",
+         {"row 235, column 6", "'23x5'"}},
+        {"Int32 overflow", "1 2147483648\n3 4\n", 2, 2, AAIG_INT32, AAIG_E_RANGE, 0, 1, 2, "2147483648",
+         {"row 1, column 2", "Int32", "2147483648"}},
+        {"NaN in Int32", "1 2\n3 nan\n", 2, 2, AAIG_INT32, AAIG_E_RANGE, 1, 1, 6, "nan", {"row 2, column 2"}},
+        {"NUL byte", std::string("1 2\n3 4\0 5\n", 11), 3, 2, AAIG_FLOAT64, AAIG_E_NUL, 1, 0, 6, "4?",
+         {"row 2, column 1", "NUL"}},
+        {"NUL token", std::string("1 2\n\0\n", 6), 2, 2, AAIG_INT32, AAIG_E_NUL, 1, 0, 4, "?",
+         {"row 2, column 1", "NUL"}},
+    };
+    for (const Case &c : cases) {
+        for (size_t chunk : {(size_t)1, (size_t)2051, (size_t)1 << 20}) {
+            step(std::string(c.what) + ", chunk " + std::to_string(chunk));
+            ReadResult r = read_all(c.data, c.ncols, c.nrows, c.type, chunk, nthreads);
+            std::ostringstream where;
+            where << c.what << " (chunk " << chunk << ", " << nthreads << " threads): got "
+                  << describe(r);
+            if (r.status != c.status || r.err.status != c.status || r.err.row != c.row ||
+                r.err.col != c.col || r.err.offset != c.offset || std::string(r.err.token) != c.token)
+                return where.str() + "\n  expected " + status_name(c.status) + " at row " +
+                       std::to_string(c.row) + ", col " + std::to_string(c.col) + ", offset " +
+                       std::to_string(c.offset) + ", token '" + c.token + "'";
+            if (c.status == AAIG_E_SHORT && r.err.values_found != c.row * c.ncols + c.col)
+                return where.str() + "\n  expected values_found " +
+                       std::to_string(c.row * c.ncols + c.col);
+            for (const std::string &w : c.message_words)
+                if (r.message.find(w) == std::string::npos)
+                    return where.str() + "\n  the message lacks '" + w + "'";
+        }
+    }
+    // Reading only complete rows of a short file works; the first incomplete row fails.
+    for (size_t chunk : {(size_t)1, (size_t)1 << 20}) {
+        step("short file by rows, chunk " + std::to_string(chunk));
+        ReadResult r = read_all("1 2 3\n4\n", 3, 2, AAIG_FLOAT64, chunk, nthreads, 0, 1);
+        if (r.status != AAIG_OK)
+            return "short file, row 0 only: " + describe(r);
+        r = read_all("1 2 3\n4\n", 3, 2, AAIG_FLOAT64, chunk, nthreads, 1, 1);
+        if (r.status != AAIG_E_SHORT || r.err.values_found != 4)
+            return "short file, row 1 only: " + describe(r);
+        // A bad token after the rows read is not looked at.
+        r = read_all("1 2 3\n4 x 6\n", 3, 2, AAIG_FLOAT64, chunk, nthreads, 0, 1);
+        if (r.status != AAIG_OK)
+            return "bad token in a row not read: " + describe(r);
+    }
+    return "";
+}
+
+std::string check_grids_and_errors(unsigned nthreads)
+{
+    std::string e = check_random_grids(nthreads);
+    return e.empty() ? check_errors(nthreads) : e;
+}
+
+} // namespace
+
+// ---- single-threaded, in this process ------------------------------------------------------
+
+TEST(Reader, RandomGridsOneThread)
+{
+    std::string e = check_random_grids(1);
+    EXPECT_EQ(e, "");
+}
+
+TEST(Reader, ErrorsOneThread)
+{
+    std::string e = check_errors(1);
+    EXPECT_EQ(e, "");
+}
+
+// ---- multi-threaded, in a watched child process --------------------------------------------
+
+class ReaderThreadsDeathTest : public ::testing::TestWithParam<unsigned> {};
+
+// The random grids and the error cases with every region split across nthreads.
+TEST_P(ReaderThreadsDeathTest, RandomGridsAndErrors)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(check_grids_and_errors, GetParam()), ::testing::ExitedWithCode(0), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, ReaderThreadsDeathTest, ::testing::Values(2u, 3u, 7u),
+                         [](const ::testing::TestParamInfo<unsigned> &i) {
+                             return std::to_string(i.param) + "threads";
+                         });
+
+// ---- detection ---------------------------------------------------------------------------------
+
+namespace {
+int detect(const std::string &data, uint64_t ncols, uint64_t nrows, size_t chunk = 0)
+{
+    MemFile f;
+    f.data = data;
+    Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, 1);
+    int is_float = -1;
+    aaig_read_error err;
+    aaig_status st = aaig_reader_detect_float(r.get(), &is_float, &err);
+    EXPECT_EQ(st, AAIG_OK) << status_name(st);
+    return is_float;
+}
+} // namespace
+
+TEST(ReaderDetect, FloatCharactersWithinTheGrid)
+{
+    for (size_t chunk : {(size_t)0, (size_t)1, (size_t)2051}) {
+        SCOPED_TRACE("chunk " + std::to_string(chunk));
+        EXPECT_EQ(detect("1 2 3 4\n", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 -2 +3 0004\r\n", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 2 3 4.\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 2,5 3 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 2 1e3 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 2 1E3 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("nan 2 3 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 -inf 3 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 2 null 4\n", 2, 2, chunk), 1);
+        EXPECT_EQ(detect("1 2 3 4", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 2 3 4.5", 2, 2, chunk), 1);
+        // Only in the text after the ncols*nrows values: not looked at.
+        EXPECT_EQ(detect("1 2 3 4 5.5\n", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 2 3 4\n# made by e.g. nobody\n", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 2 3 4\nnan\n", 2, 2, chunk), 0);
+        // A short file is not an error at detection time.
+        EXPECT_EQ(detect("1 2 3\n", 2, 2, chunk), 0);
+        EXPECT_EQ(detect("1 2.5 3\n", 2, 2, chunk), 1);
+    }
+}
+
+TEST(ReaderDetect, FloatFarIntoALargeGrid)
+{
+    // Many windows and checkpoints before the float character.
+    std::string data;
+    for (int i = 0; i < 20000; i++)
+        data += std::to_string(i % 1000) + (i % 50 == 49 ? "\n" : " ");
+    EXPECT_EQ(detect(data, 50, 400, 2050), 0);
+    std::string with_float = data;
+    size_t at = with_float.rfind(" 510 ");
+    ASSERT_NE(at, std::string::npos);
+    with_float.replace(at + 1, 3, "5.0");
+    EXPECT_EQ(detect(with_float, 50, 400, 2050), 1);
+    EXPECT_EQ(detect(with_float, 50, 400, 0), 1);
+    // The same float character in the 20001st token, past a 20000-value grid.
+    EXPECT_EQ(detect(data + "1.5\n", 50, 400, 2050), 0);
+}
+
+// ---- reader errors that depend on nothing but the window --------------------------------------
+
+// A token longer than AAIG_MAX_TOKEN is AAIG_E_TOO_LONG (aaig_types.h), whatever the window size
+// and whether or not its digits happen to parse.
+TEST(ReaderErrors, TokenLongerThanMaxToken)
+{
+    for (size_t len : {(size_t)AAIG_MAX_TOKEN + 1, (size_t)1500, (size_t)2100, (size_t)5000}) {
+        for (char fill : {'1', '0'}) {
+            std::string tok(len, fill);
+            tok.back() = '7';
+            std::string data = "1 2\n" + tok + " 4\n";
+            for (size_t chunk : {(size_t)1, (size_t)2051, (size_t)4099, (size_t)1 << 20}) {
+                SCOPED_TRACE("token of " + std::to_string(len) + " bytes ('" + std::string(3, fill) +
+                             "...7'), chunk " + std::to_string(chunk));
+                ReadResult r = read_all(data, 2, 2, AAIG_FLOAT64, chunk, 1);
+                EXPECT_EQ(r.status, AAIG_E_TOO_LONG) << describe(r);
+                if (r.status == AAIG_E_TOO_LONG) {
+                    EXPECT_EQ(r.err.row, 1u);
+                    EXPECT_EQ(r.err.col, 0u);
+                    EXPECT_EQ(r.err.offset, 4u);
+                    EXPECT_NE(r.message.find("row 2, column 1"), std::string::npos) << r.message;
+                    EXPECT_NE(r.message.find("longer than"), std::string::npos) << r.message;
+                }
+            }
+        }
+    }
+}
+
+TEST(ReaderErrors, TokenOfMaxTokenBytesIsRead)
+{
+    std::string tok(AAIG_MAX_TOKEN, '0');
+    tok.back() = '7';
+    for (size_t chunk : {(size_t)1, (size_t)2051, (size_t)1 << 20}) {
+        MemFile f;
+        f.data = "1 2\n" + tok + " 4\n";
+        Reader r = open_reader(f, 0, 2, 2, AAIG_FLOAT64, chunk, 1);
+        double out[4];
+        aaig_read_error err;
+        ASSERT_EQ(aaig_reader_read(r.get(), 0, 2, out, &err), AAIG_OK) << "chunk " << chunk;
+        EXPECT_EQ(out[2], 7.0);
+        EXPECT_EQ(out[3], 4.0);
+    }
+}
+
+// Binary data is AAIG_E_NUL wherever the NUL byte lies in the token.
+TEST(ReaderErrors, NulByteDeepInAToken)
+{
+    for (size_t pos : {(size_t)0, (size_t)10, (size_t)43, (size_t)44, (size_t)60}) {
+        std::string tok(70, '5');
+        tok[pos] = '\0';
+        ReadResult r = read_all("1 2\n" + tok + " 4\n", 2, 2, AAIG_FLOAT64, 0, 1);
+        EXPECT_EQ(r.status, AAIG_E_NUL) << "NUL at byte " << pos << " of the token: " << describe(r);
+    }
+}
+
+TEST(ReaderErrors, ReadCallbackFailure)
+{
+    MemFile f;
+    for (int i = 0; i < 5000; i++)
+        f.data += "12345 ";
+    f.fail_from = 20000;
+    Reader r = open_reader(f, 0, 100, 50, AAIG_INT32, 4099, 1);
+    std::vector<int32_t> out(100 * 50);
+    aaig_read_error err;
+    EXPECT_EQ(aaig_reader_read(r.get(), 0, 1, out.data(), &err), AAIG_OK);
+    EXPECT_EQ(aaig_reader_read(r.get(), 0, 50, out.data(), &err), AAIG_E_IO);
+    EXPECT_EQ(err.status, AAIG_E_IO);
+    char text[256];
+    aaig_read_error_message(&err, AAIG_INT32, 100, 50, text, sizeof text);
+    EXPECT_NE(std::string(text).find("read error"), std::string::npos) << text;
+}
+
+TEST(ReaderErrors, RowRangeOutsideTheGrid)
+{
+    MemFile f;
+    f.data = "1 2\n3 4\n";
+    Reader r = open_reader(f, 0, 2, 2, AAIG_INT32, 0, 1);
+    int32_t out[8];
+    aaig_read_error err;
+    EXPECT_EQ(aaig_reader_read(r.get(), 3, 1, out, &err), AAIG_E_RANGE);
+    EXPECT_EQ(aaig_reader_read(r.get(), 1, 2, out, &err), AAIG_E_RANGE);
+    EXPECT_EQ(aaig_reader_read(r.get(), 0, 3, out, &err), AAIG_E_RANGE);
+    EXPECT_EQ(aaig_reader_read(r.get(), 0, 0, out, &err), AAIG_OK);
+    ASSERT_EQ(aaig_reader_read(r.get(), 1, 1, out, &err), AAIG_OK);
+    EXPECT_EQ(out[0], 3);
+    EXPECT_EQ(out[1], 4);
+}
+
+TEST(ReaderErrors, MessagesNameTheOneBasedPosition)
+{
+    aaig_read_error e;
+    std::memset(&e, 0, sizeof e);
+    char text[512];
+    e.status = AAIG_E_TOKEN;
+    e.row = 4;
+    e.col = 9;
+    e.offset = 1234;
+    std::strcpy(e.token, "abc");
+    aaig_read_error_message(&e, AAIG_FLOAT32, 10, 10, text, sizeof text);
+    EXPECT_NE(std::string(text).find("row 5, column 10"), std::string::npos) << text;
+    EXPECT_NE(std::string(text).find("1234"), std::string::npos) << text;
+    EXPECT_NE(std::string(text).find("'abc'"), std::string::npos) << text;
+    for (aaig_status st : {AAIG_E_RANGE, AAIG_E_SHORT, AAIG_E_TOO_LONG, AAIG_E_NUL, AAIG_E_IO}) {
+        e.status = st;
+        aaig_read_error_message(&e, AAIG_INT32, 10, 10, text, sizeof text);
+        EXPECT_NE(std::string(text).find("row 5, column 10"), std::string::npos)
+            << status_name(st) << ": " << text;
+    }
+    // A small buffer is not overrun.
+    char tiny[8];
+    std::memset(tiny, 'x', sizeof tiny);
+    aaig_read_error_message(&e, AAIG_INT32, 10, 10, tiny, 5);
+    EXPECT_EQ(std::strlen(tiny), 4u);
+    EXPECT_EQ(tiny[6], 'x');
+    EXPECT_STREQ(aaig_type_name(AAIG_INT32), "Int32");
+    EXPECT_STREQ(aaig_type_name(AAIG_FLOAT32), "Float32");
+    EXPECT_STREQ(aaig_type_name(AAIG_FLOAT64), "Float64");
+}
+
+// ---- many rows: the sparse row index with stride > 1 ----------------------------------------
+
+TEST(Reader, SparseIndexOverManyRows)
+{
+    const uint64_t ncols = 2, nrows = 140001; // more than 65536 rows: an index stride of 3
+    MemFile f;
+    f.data.reserve(nrows * ncols * 8);
+    for (uint64_t i = 0; i < nrows * ncols; i++)
+        f.data += std::to_string(i % 100000) + (i % 2 ? "\n" : " ");
+    std::mt19937_64 rng(11);
+    for (size_t chunk : {(size_t)4099, (size_t)0}) {
+        SCOPED_TRACE("chunk " + std::to_string(chunk));
+        Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, 1, 0);
+        int32_t out[8];
+        aaig_read_error err;
+        for (int i = 0; i < 400; i++) {
+            uint64_t row = i == 0 ? nrows - 1 : rng() % nrows;
+            ASSERT_EQ(aaig_reader_read(r.get(), row, 1, out, &err), AAIG_OK) << "row " << row;
+            ASSERT_EQ(out[0], (int32_t)((row * 2) % 100000)) << "row " << row;
+            ASSERT_EQ(out[1], (int32_t)((row * 2 + 1) % 100000)) << "row " << row;
+        }
+        std::vector<int32_t> all(ncols * nrows);
+        ASSERT_EQ(aaig_reader_read(r.get(), 0, nrows, all.data(), &err), AAIG_OK);
+        for (uint64_t i = 0; i < all.size(); i++)
+            ASSERT_EQ(all[i], (int32_t)(i % 100000)) << i;
+    }
+}
