@@ -2,6 +2,8 @@
 // aaig_header_geotransform, aaig_header_band_type, aaig_line_column.
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -364,13 +366,6 @@ TEST(LineColumn, CountsLfCrAndCrLfOnce)
     }
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define AAIG_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AAIG_TEST_ASAN 1
-#endif
-#endif
 
 namespace {
 // Parses text from a heap buffer of exactly its size; exits 0 when the header is an error at

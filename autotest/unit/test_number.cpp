@@ -5,6 +5,8 @@
 // setlocale), compared bit for bit.
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <cfloat>
 #include <cinttypes>
 #include <climits>
@@ -833,13 +835,6 @@ TEST(ParseValues, ExactBufferEndingInWhitespace)
     EXPECT_EQ(next, b.end());
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define AAIG_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AAIG_TEST_ASAN 1
-#endif
-#endif
 
 namespace {
 [[maybe_unused]] aaig_status parse_exact_buffer_status(const char *text)

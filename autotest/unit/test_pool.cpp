@@ -6,6 +6,8 @@
 // few seconds without progress.
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -21,51 +23,8 @@
 
 namespace {
 
-std::atomic<uint64_t> g_progress{0};
-std::mutex g_step_mutex;
-std::string g_step;
-
-void step(const std::string &what)
-{
-    {
-        std::lock_guard<std::mutex> lock(g_step_mutex);
-        g_step = what;
-    }
-    g_progress++;
-}
-
-constexpr int kStallSeconds = 3;
-
-// Runs body(arg) in this (child) process; exits 0 when it returns "", 1 after printing what it
-// returned, 2 when no step() was made for kStallSeconds.
-[[noreturn]] void run_watched(std::string (*body)(unsigned), unsigned arg)
-{
-    std::thread([] {
-        uint64_t last = g_progress.load();
-        auto since = std::chrono::steady_clock::now();
-        for (;;) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            uint64_t now = g_progress.load();
-            if (now != last) {
-                last = now;
-                since = std::chrono::steady_clock::now();
-            } else if (std::chrono::steady_clock::now() - since > std::chrono::seconds(kStallSeconds)) {
-                std::lock_guard<std::mutex> lock(g_step_mutex);
-                std::fprintf(stderr, "HUNG: no progress for %d s during: %s\n", kStallSeconds,
-                             g_step.c_str());
-                std::fflush(stderr);
-                std::_Exit(2);
-            }
-        }
-    }).detach();
-    std::string err = body(arg);
-    if (!err.empty()) {
-        std::fprintf(stderr, "%s\n", err.c_str());
-        std::fflush(stderr);
-        std::_Exit(1);
-    }
-    std::_Exit(0);
-}
+using aaig_test::run_watched;
+using aaig_test::step;
 
 struct Job {
     explicit Job(unsigned n) : runs(n), finished(n) {}
@@ -142,7 +101,7 @@ std::string stress_pool(unsigned)
             if (run % 1024 == 0)
                 step(std::to_string(nthreads) + " threads, job " + std::to_string(run) + " of " +
                      std::to_string(ntasks) + " tasks (and the following ones)");
-            g_progress++;
+            aaig_test::g_progress++;
             Job job(ntasks);
             aaig_pool_run(pool, ntasks, task, &job);
             std::string e = check_job(job, ntasks, std::to_string(nthreads) + " threads, job " +

@@ -7,6 +7,8 @@
 // watchdog that fails the test after a few seconds without progress.
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <atomic>
 #include <cfloat>
 #include <chrono>
@@ -83,57 +85,8 @@ const char *status_name(aaig_status s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
-// ---- progress, for the watchdog ---------------------------------------------------------------
-
-std::atomic<uint64_t> g_progress{0};
-std::mutex g_step_mutex;
-std::string g_step;
-
-void step(const std::string &what)
-{
-    {
-        std::lock_guard<std::mutex> lock(g_step_mutex);
-        g_step = what;
-    }
-    g_progress++;
-}
-
-constexpr int kStallSeconds = 3;
-
-// Runs body(arg) in this (child) process; exits 0 when it returns "", 1 after printing what it
-// returned, 2 when no step() was made for kStallSeconds.
-[[noreturn]] void run_watched(std::string (*body)(unsigned), unsigned arg)
-{
-    std::thread([] {
-        uint64_t last = g_progress.load();
-        auto since = std::chrono::steady_clock::now();
-        for (;;) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            uint64_t now = g_progress.load();
-            if (now != last) {
-                last = now;
-                since = std::chrono::steady_clock::now();
-            } else if (std::chrono::steady_clock::now() - since > std::chrono::seconds(kStallSeconds)) {
-                std::string what;
-                {
-                    std::lock_guard<std::mutex> lock(g_step_mutex);
-                    what = g_step;
-                }
-                std::fprintf(stderr, "HUNG: no progress for %d s (deadlock in the thread pool?) during: %s\n",
-                             kStallSeconds, what.c_str());
-                std::fflush(stderr);
-                std::_Exit(2);
-            }
-        }
-    }).detach();
-    std::string err = body(arg);
-    if (!err.empty()) {
-        std::fprintf(stderr, "%s\n", err.c_str());
-        std::fflush(stderr);
-        std::_Exit(1);
-    }
-    std::_Exit(0);
-}
+using aaig_test::run_watched;
+using aaig_test::step;
 
 // ---- random grids -------------------------------------------------------------------------------
 
