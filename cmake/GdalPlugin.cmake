@@ -9,7 +9,8 @@ function(fastaaigrid_add_gdal_plugin target name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  # Only the entry point is exported: the core is a static library, keep its symbols local.
+  target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--exclude-libs,ALL)
 endfunction()
 
 # Where `cmake --install` puts the plugin: GDAL's default plugin folder on Debian
