@@ -347,18 +347,40 @@ static ALWAYS_INLINE const char *parse_double_fast(const char *p, const char *en
     /* A token the fast path accepts reads at most 48 bytes from p. */
     if (end - p >= 48) {
         const char *s = p;
-        int neg = *s == '-';
+        const int neg = *s == '-';
         s += neg || *s == '+';
         uint64_t m = 0;
-        unsigned n = 0;
-        s = digit_run(s, &m, &n);
-        unsigned nint = n;
-        if (*s == '.' || *s == ',')
-            s = digit_run(s + 1, &m, &n);
+        unsigned n = 0, nint;
+        const char *q;
+        const uint64_t w = load64(s);
+        const unsigned ilen = digit_run_length(w);
+        if (ilen < 8) {
+            /* The common case (1234.567, -9999): squeeze the separator out of the 8-byte word
+             * so that up to 7 digits of integer and fraction convert in one step; a longer
+             * fraction goes on from there. */
+            uint64_t c = w;
+            const unsigned sep = s[ilen] == '.' || s[ilen] == ',';
+            if (sep) {
+                const uint64_t low = (1ULL << (8 * ilen)) - 1;
+                c = (w & low) | ((w >> 8) & ~low); /* top byte 0: not a digit */
+            }
+            n = sep ? digit_run_length(c) : ilen;
+            if (n)
+                m = swar_digits(c, n);
+            nint = ilen;
+            q = s + n + sep;
+            if (sep && is_digit((unsigned char)*q))
+                q = digit_run(q, &m, &n);
+        } else {
+            q = digit_run(s, &m, &n); /* 8 or more integer digits */
+            nint = n;
+            if (*q == '.' || *q == ',')
+                q = digit_run(q + 1, &m, &n);
+        }
         int exp10 = -(int)(n - nint);
-        if ((*s | 0x20) == 'e') {
-            const char *e = s + 1;
-            int eneg = *e == '-';
+        if ((*q | 0x20) == 'e') {
+            const char *e = q + 1;
+            const int eneg = *e == '-';
             e += eneg || *e == '+';
             int ev = 0, k = 0;
             while (k < 3 && aaig_char_class[(unsigned char)*e] & DG) {
@@ -366,18 +388,18 @@ static ALWAYS_INLINE const char *parse_double_fast(const char *p, const char *en
                 k++;
             }
             exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
-            s = e;
+            q = e;
         }
-        if (n && is_ws((unsigned char)*s)) {
+        if (n && is_ws((unsigned char)*q)) {
             double v = (double)m;
             if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
                 v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
                 *out = neg ? -v : v;
-                return s;
+                return q;
             }
             if (eisel_lemire(m, exp10, &v)) {
                 *out = neg ? -v : v;
-                return s;
+                return q;
             }
         }
     }
