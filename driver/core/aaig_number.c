@@ -433,7 +433,14 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
         uint64_t w = load64(s);
         unsigned len = digit_run_length(w);
         if (len && len < 8 && is_ws((unsigned char)s[len])) {
-            int64_t v = (int64_t)swar_digits(w, len);
+            int64_t v;
+            if (len <= 4) { /* two SWAR steps suffice for four digits */
+                uint32_t x = ((uint32_t)w ^ 0x30303030u) << (8 * (4 - len));
+                x = ((x & 0x0F0F0F0Fu) * 2561u) >> 8;
+                v = (int64_t)(((x & 0x00FF00FFu) * 6553601u) >> 16);
+            } else {
+                v = (int64_t)swar_digits(w, len);
+            }
             *out = (int32_t)(neg ? -v : v);
             return s + len;
         }
@@ -467,6 +474,8 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
     return *st == AAIG_OK ? s : NULL;
 }
 
+/* After a value, the byte at q is whitespace (the token ended there): step over it at once,
+ * so that the common single separator costs no loop. */
 #define PARSE_LOOP(CTYPE, PARSE_ONE)                                                         \
     do {                                                                                     \
         CTYPE *o = (CTYPE *)out;                                                             \
@@ -485,7 +494,8 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
                 break;                                                                       \
             }                                                                                \
             n++;                                                                             \
-            p = q;                                                                           \
+            last = q;                                                                        \
+            p = q + 1;                                                                       \
         }                                                                                    \
     } while (0)
 
@@ -493,6 +503,7 @@ size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig
                          void *out, const char **next, aaig_status *status, const char **bad)
 {
     size_t n = 0;
+    const char *last = p;
     *status = AAIG_OK;
     *bad = NULL;
     switch (type) {
@@ -523,6 +534,7 @@ size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig
         });
         break;
     }
-    *next = p;
+    /* Just past the last value when the count is reached, else where parsing stopped. */
+    *next = n == max_values && n ? last : p;
     return n;
 }
