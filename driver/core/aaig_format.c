@@ -310,7 +310,7 @@ int aaig_format_value(const void *values, size_t i, const aaig_format_options *o
     return format_value(values, i, opt, out, &hint);
 }
 
-static int is_finite_value(const void *values, size_t i, aaig_vtype t)
+int aaig_format_is_finite(const void *values, size_t i, aaig_vtype t)
 {
     if (t == AAIG_V_F32)
         return isfinite(((const float *)values)[i]);
@@ -328,7 +328,7 @@ size_t aaig_format_row(const void *values, size_t n, const aaig_format_options *
         int len = format_value(values, i, opt, o, &hint);
         /* Only the first finite value counts: NaN cells written as the nodata value must not
          * decide, or the result would depend on how rows are split between threads. */
-        if (*need_dot && is_finite_value(values, i, opt->type)) {
+        if (*need_dot && aaig_format_is_finite(values, i, opt->type)) {
             if (!memchr(o, '.', (size_t)len) && !memchr(o, 'e', (size_t)len) &&
                 !memchr(o, 'E', (size_t)len)) {
                 memcpy(o + len, ".0", 2);

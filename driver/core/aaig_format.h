@@ -32,6 +32,9 @@ int aaig_format_u64(uint64_t v, char *out);
 /* One value with the options (out needs aaig_format_max_chars bytes). */
 int aaig_format_value(const void *values, size_t i, const aaig_format_options *opt, char *out);
 
+/* Is value i finite? (Integers always are.) The '.0' rule below looks only at these. */
+int aaig_format_is_finite(const void *values, size_t i, aaig_vtype type);
+
 /* Upper bound of the bytes one value takes, separator included. */
 size_t aaig_format_max_chars(const aaig_format_options *opt);
 

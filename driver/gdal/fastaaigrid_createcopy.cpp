@@ -172,15 +172,6 @@ void FormatTask(void *ctx, unsigned t)
     job->length[t] = n;
 }
 
-bool IsFiniteAt(const GByte *values, size_t i, aaig_vtype t)
-{
-    if (t == AAIG_V_F32)
-        return std::isfinite(reinterpret_cast<const float *>(values)[i]);
-    if (t == AAIG_V_F64)
-        return std::isfinite(reinterpret_cast<const double *>(values)[i]);
-    return true;
-}
-
 // A failed copy leaves no truncated grid behind; but only a regular file is removed, never
 // a device (/dev/full), a pipe or /vsistdout/.
 void RemovePartialFile(const char *fn)
@@ -352,7 +343,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
             {
                 const size_t sr = southUp ? n - 1 - r : r;
                 for (size_t c = 0; c < job.ncols; c++)
-                    if (IsFiniteAt(values.data(), sr * job.ncols + c, kind.vtype))
+                    if (aaig_format_is_finite(values.data(), sr * job.ncols + c, kind.vtype))
                     {
                         firstFinite = r;
                         break;
