@@ -156,6 +156,12 @@ struct FormatJob
     std::vector<size_t> length;
     bool reverse;  // block rows are stored bottom-up (south-up source)
     size_t nrows;
+
+    // The values of row r of the block in file order.
+    const GByte *FileRow(size_t r) const
+    {
+        return values + (reverse ? nrows - 1 - r : r) * ncols * value_size;
+    }
 };
 
 void FormatTask(void *ctx, unsigned t)
@@ -164,11 +170,7 @@ void FormatTask(void *ctx, unsigned t)
     char *out = job->text[t].data();
     size_t n = 0;
     for (size_t r = job->row0[t]; r < job->row0[t + 1]; r++)
-    {
-        const size_t src = job->reverse ? job->nrows - 1 - r : r;
-        n += aaig_format_row(job->values + src * job->ncols * job->value_size, job->ncols,
-                             job->opt, &job->need_dot[t], out + n);
-    }
+        n += aaig_format_row(job->FileRow(r), job->ncols, job->opt, &job->need_dot[t], out + n);
     job->length[t] = n;
 }
 
@@ -340,15 +342,12 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         size_t firstFinite = n;
         if (needDot)
             for (size_t r = 0; r < n && firstFinite == n; r++)
-            {
-                const size_t sr = southUp ? n - 1 - r : r;
                 for (size_t c = 0; c < job.ncols; c++)
-                    if (aaig_format_is_finite(values.data(), sr * job.ncols + c, kind.vtype))
+                    if (aaig_format_is_finite(job.FileRow(r), c, kind.vtype))
                     {
                         firstFinite = r;
                         break;
                     }
-            }
         for (unsigned t = 0; t < nt; t++)
             job.need_dot[t] = needDot && job.row0[t] <= firstFinite;
         if (firstFinite < n)
