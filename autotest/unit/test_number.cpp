@@ -764,6 +764,49 @@ TEST(ParseValues, Int32RandomAgainstStrtol)
         ASSERT_EQ(out[i], want[i]) << i;
 }
 
+// Integer grids are parsed 64 bytes a block, token starts taken from a whitespace mask. Every
+// way out of a block: a token the fast path refuses (long, signed, decimal, zero-padded past the
+// block), whitespace runs longer than a block, and max_values reached mid-block, with the parse
+// resumed from *next each time. Each token's expected value comes from the one-token parser.
+TEST(ParseValues, Int32BlocksResumeAnywhere)
+{
+    std::mt19937_64 rng(11);
+    const char *odd[] = {"+5", "-0", "12345678", "-2147483648", "2147483647", "1.5", "-7.9",
+                         "1e3", "0000000000000000000000000000000000000000000000000000000000000000012"};
+    std::string text;
+    std::vector<int32_t> want;
+    for (int i = 0; i < 30000; i++) {
+        std::string tok = rng() % 10 ? std::to_string((int64_t)(rng() % 1000) - (rng() % 50 ? 0 : 9999))
+                                     : odd[rng() % (sizeof(odd) / sizeof(odd[0]))];
+        double d;
+        int is_null = 0;
+        ASSERT_EQ(aaig_parse_double(tok.data(), tok.size(), &d, &is_null), AAIG_OK) << tok;
+        int32_t v;
+        ASSERT_EQ(aaig_to_int32(d, is_null, &v), AAIG_OK) << tok;
+        want.push_back(v);
+        text += tok;
+        const unsigned r = (unsigned)(rng() % 100);
+        text += r < 80 ? " " : r < 90 ? "\r\n" : r < 99 ? "\t \t" : std::string(70 + rng() % 60, ' ');
+    }
+    std::vector<int32_t> out(want.size());
+    const char *p = text.data(), *end = text.data() + text.size();
+    size_t done = 0;
+    while (done < want.size()) {
+        const size_t max = std::min<size_t>(1 + rng() % 300, want.size() - done);
+        const char *next = nullptr, *bad = nullptr;
+        aaig_status st;
+        size_t n = aaig_parse_values(p, end, max, AAIG_INT32, out.data() + done, &next, &st, &bad);
+        ASSERT_EQ(st, AAIG_OK);
+        ASSERT_EQ(n, max) << "at value " << done;
+        // just past the last value: at whitespace, after a non-whitespace byte
+        ASSERT_TRUE(aaig_is_ws((unsigned char)*next) && !aaig_is_ws((unsigned char)next[-1]));
+        done += n;
+        p = next;
+    }
+    for (size_t i = 0; i < want.size(); i++)
+        ASSERT_EQ(out[i], want[i]) << "value " << i;
+}
+
 TEST(ParseValues, Float32)
 {
     std::string text = "1e39 -1e39 1e999 -1e999 inf -inf 1.#INF -1.#INF null nan -nan 0.1 "

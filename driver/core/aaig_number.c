@@ -2,6 +2,7 @@
  * rest, so every result is the correctly rounded double that GDAL's CPLAtofM returns. */
 #define _GNU_SOURCE
 #include "aaig_number.h"
+#include "aaig_scan.h"
 
 #include <float.h>
 #include <limits.h>
@@ -279,7 +280,7 @@ static int is_numeric_literal(const char *p)
 /* ---- SWAR fast path ------------------------------------------------------------------
  * Most grid values are short: up to 7 integer digits, up to 7 decimals, maybe a 1-3 digit
  * exponent. Eight bytes are classified and converted at once instead of one by one; anything
- * else goes to aaig_parse_double_ws, which defines the semantics. Needs 32 readable bytes. */
+ * else goes to aaig_parse_double_ws, which defines the semantics. */
 
 static inline uint64_t load64(const char *p)
 {
@@ -340,74 +341,70 @@ static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t *m, unsigned 
 }
 #endif
 
-static ALWAYS_INLINE const char *parse_double_fast(const char *p, const char *end,
-                                                   double *out, int *is_null)
-{
 #ifdef AAIG_SWAR
-    /* A token the fast path accepts reads at most 48 bytes from p. */
-    if (end - p >= 48) {
-        const char *s = p;
-        const int neg = *s == '-';
-        s += neg || *s == '+';
-        uint64_t m = 0;
-        unsigned n = 0, nint;
-        const char *q;
-        const uint64_t w = load64(s);
-        const unsigned ilen = digit_run_length(w);
-        if (ilen < 8) {
-            /* The common case (1234.567, -9999): squeeze the separator out of the 8-byte word
-             * so that up to 7 digits of integer and fraction convert in one step; a longer
-             * fraction goes on from there. */
-            uint64_t c = w;
-            const unsigned sep = s[ilen] == '.' || s[ilen] == ',';
-            if (sep) {
-                const uint64_t low = (1ULL << (8 * ilen)) - 1;
-                c = (w & low) | ((w >> 8) & ~low); /* top byte 0: not a digit */
-            }
-            n = sep ? digit_run_length(c) : ilen;
-            if (n)
-                m = swar_digits(c, n);
-            nint = ilen;
-            q = s + n + sep;
-            if (sep && is_digit((unsigned char)*q))
-                q = digit_run(q, &m, &n);
-        } else {
-            q = digit_run(s, &m, &n); /* 8 or more integer digits */
-            nint = n;
-            if (*q == '.' || *q == ',')
-                q = digit_run(q + 1, &m, &n);
+/* The common shapes of a token at p, reading at most 48 bytes from p; the result is always
+ * finite. Returns NULL for anything else: the general path then decides. */
+static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
+{
+    const char *s = p;
+    const int neg = *s == '-';
+    s += neg || *s == '+';
+    uint64_t m = 0;
+    unsigned n = 0, nint;
+    const char *q;
+    const uint64_t w = load64(s);
+    const unsigned ilen = digit_run_length(w);
+    if (ilen < 8) {
+        /* The common case (1234.567, -9999): squeeze the separator out of the 8-byte word
+         * so that up to 7 digits of integer and fraction convert in one step; a longer
+         * fraction goes on from there. */
+        uint64_t c = w;
+        const unsigned sep = s[ilen] == '.' || s[ilen] == ',';
+        if (sep) {
+            const uint64_t low = (1ULL << (8 * ilen)) - 1;
+            c = (w & low) | ((w >> 8) & ~low); /* top byte 0: not a digit */
         }
-        int exp10 = -(int)(n - nint);
-        if ((*q | 0x20) == 'e') {
-            const char *e = q + 1;
-            const int eneg = *e == '-';
-            e += eneg || *e == '+';
-            int ev = 0, k = 0;
-            while (k < 3 && aaig_char_class[(unsigned char)*e] & DG) {
-                ev = ev * 10 + (*e++ - '0');
-                k++;
-            }
-            exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
-            q = e;
+        n = sep ? digit_run_length(c) : ilen;
+        if (n)
+            m = swar_digits(c, n);
+        nint = ilen;
+        q = s + n + sep;
+        if (sep && is_digit((unsigned char)*q))
+            q = digit_run(q, &m, &n);
+    } else {
+        q = digit_run(s, &m, &n); /* 8 or more integer digits */
+        nint = n;
+        if (*q == '.' || *q == ',')
+            q = digit_run(q + 1, &m, &n);
+    }
+    int exp10 = -(int)(n - nint);
+    if ((*q | 0x20) == 'e') {
+        const char *e = q + 1;
+        const int eneg = *e == '-';
+        e += eneg || *e == '+';
+        int ev = 0, k = 0;
+        while (k < 3 && aaig_char_class[(unsigned char)*e] & DG) {
+            ev = ev * 10 + (*e++ - '0');
+            k++;
         }
-        if (n && is_ws((unsigned char)*q)) {
-            double v = (double)m;
-            if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
-                v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
-                *out = neg ? -v : v;
-                return q;
-            }
-            if (eisel_lemire(m, exp10, &v)) {
-                *out = neg ? -v : v;
-                return q;
-            }
+        exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
+        q = e;
+    }
+    if (n && is_ws((unsigned char)*q)) {
+        double v = (double)m;
+        if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+            v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+            *out = neg ? -v : v;
+            return q;
+        }
+        if (eisel_lemire(m, exp10, &v)) {
+            *out = neg ? -v : v;
+            return q;
         }
     }
-#else
-    (void)end;
-#endif
-    return aaig_parse_double_ws(p, out, is_null);
+    return NULL;
 }
+#endif
 
 /* ---- typed loops -------------------------------------------------------------------- */
 
@@ -418,9 +415,51 @@ static ALWAYS_INLINE const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* Integers: digits straight into an int64, the double path only for other spellings. */
-static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *end,
-                                                   int32_t *out, aaig_status *st)
+/* Fast paths: the common shapes of a token at p, reading at most 48 bytes from p. They return
+ * the token's end, or NULL for anything else (the general path then decides). */
+#ifdef AAIG_SWAR
+static ALWAYS_INLINE const char *int32_fast(const char *p, int32_t *out)
+{
+    const char *s = p;
+    int neg = 0;
+    if (*s == '-' || *s == '+') { /* rare in integer grids: predicted, not waited for */
+        neg = *s == '-';
+        s++;
+    }
+    const uint64_t w = load64(s);
+    const unsigned len = digit_run_length(w);
+    if (!len || len == 8 || !is_ws((unsigned char)s[len]))
+        return NULL;
+    int64_t v;
+    if (len <= 4) { /* two SWAR steps suffice for four digits */
+        uint32_t x = ((uint32_t)w ^ 0x30303030u) << (8 * (4 - len));
+        x = ((x & 0x0F0F0F0Fu) * 2561u) >> 8;
+        v = (int64_t)(((x & 0x00FF00FFu) * 6553601u) >> 16);
+    } else {
+        v = (int64_t)swar_digits(w, len);
+    }
+    *out = (int32_t)(neg ? -v : v);
+    return s + len;
+}
+
+static ALWAYS_INLINE const char *float32_fast(const char *p, float *out)
+{
+    double d;
+    const char *q = parse_double_swar(p, &d);
+    if (q)
+        *out = to_float32(d, 0);
+    return q;
+}
+
+static ALWAYS_INLINE const char *float64_fast(const char *p, double *out)
+{
+    return parse_double_swar(p, out);
+}
+#define AAIG_FAST 1
+#endif
+
+/* General paths: any token, at p (followed by whitespace somewhere). */
+static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
 {
     const char *s = p;
     int neg = 0;
@@ -428,26 +467,6 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
         neg = *s == '-';
         s++;
     }
-#ifdef AAIG_SWAR
-    if (end - s >= 8) {
-        uint64_t w = load64(s);
-        unsigned len = digit_run_length(w);
-        if (len && len < 8 && is_ws((unsigned char)s[len])) {
-            int64_t v;
-            if (len <= 4) { /* two SWAR steps suffice for four digits */
-                uint32_t x = ((uint32_t)w ^ 0x30303030u) << (8 * (4 - len));
-                x = ((x & 0x0F0F0F0Fu) * 2561u) >> 8;
-                v = (int64_t)(((x & 0x00FF00FFu) * 6553601u) >> 16);
-            } else {
-                v = (int64_t)swar_digits(w, len);
-            }
-            *out = (int32_t)(neg ? -v : v);
-            return s + len;
-        }
-    }
-#else
-    (void)end;
-#endif
     int64_t v = 0;
     const char *digits = s;
     while (is_digit((unsigned char)*s) && s - digits < 11) {
@@ -474,17 +493,96 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
     return *st == AAIG_OK ? s : NULL;
 }
 
-/* After a value, the byte at q is whitespace (the token ended there): step over it at once,
- * so that the common single separator costs no loop. */
-#define PARSE_LOOP(CTYPE, PARSE_ONE)                                                         \
+static const char *float32_general(const char *p, float *out, aaig_status *st)
+{
+    double d;
+    int is_null = 0;
+    const char *q = aaig_parse_double_ws(p, &d, &is_null);
+    if (!q) {
+        *st = AAIG_E_TOKEN;
+        return NULL;
+    }
+    *out = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d, is_null);
+    return q;
+}
+
+static const char *float64_general(const char *p, double *out, aaig_status *st)
+{
+    double d;
+    int is_null = 0;
+    const char *q = aaig_parse_double_ws(p, &d, &is_null);
+    if (!q) {
+        *st = AAIG_E_TOKEN;
+        return NULL;
+    }
+    *out = is_null ? -DBL_MAX : d;
+    return q;
+}
+
+/* Bytes a 64-byte block needs after it: the fast paths read 48 bytes from a token start. */
+#define BLOCK_ZONE 128
+
+/* Far from the region's end, 64-byte blocks: the token starts come from a whitespace mask, so
+ * no token waits for the previous one to be parsed, and the processor overlaps them. A token
+ * the fast path refuses, one that does not end within its block and the region's last bytes
+ * go through the general path, one token at a time. p is always at a token start or at
+ * whitespace. */
+#ifdef AAIG_FAST
+#define PARSE_BLOCKS(FAST)                                                                   \
+    while (n < max_values && end - p >= BLOCK_ZONE) {                                        \
+        const uint64_t ws = aaig_ws_mask64(p);                                               \
+        uint64_t starts = ~ws & ((ws << 1) | 1);                                             \
+        const char *stop = p + 64; /* the block's complete tokens end before this */         \
+        if (starts) {                                                                        \
+            const unsigned lastpos = 63 - (unsigned)__builtin_clzll(starts);                 \
+            if (!(ws >> lastpos)) { /* the last token goes on past the block */              \
+                starts ^= 1ULL << lastpos;                                                   \
+                stop = p + lastpos;                                                          \
+            }                                                                                \
+        }                                                                                    \
+        for (; starts && n < max_values; starts &= starts - 1) {                             \
+            const char *q = FAST(p + __builtin_ctzll(starts), &o[n]);                        \
+            if (!q)                                                                          \
+                break;                                                                       \
+            last = q;                                                                        \
+            n++;                                                                             \
+        }                                                                                    \
+        if (starts) {                                                                        \
+            p += __builtin_ctzll(starts);                                                    \
+            break;                                                                           \
+        }                                                                                    \
+        if (stop == p) /* one token longer than the block */                                 \
+            break;                                                                           \
+        p = stop;                                                                            \
+    }
+
+/* One token after the other: each starts one byte after the previous one's end unless that
+ * byte is whitespace too. */
+#define PARSE_TOKENS(FAST)                                                                   \
+    while (n < max_values && end - p >= BLOCK_ZONE && !is_ws((unsigned char)*p)) {           \
+        const char *q = FAST(p, &o[n]);                                                      \
+        if (!q)                                                                              \
+            break;                                                                           \
+        last = q;                                                                            \
+        n++;                                                                                 \
+        p = q + 1;                                                                           \
+    }
+#else
+#define PARSE_BLOCKS(FAST)
+#define PARSE_TOKENS(FAST)
+#endif
+
+#define PARSE_LOOP(CTYPE, FAST_LOOP, FAST, GENERAL)                                          \
     do {                                                                                     \
         CTYPE *o = (CTYPE *)out;                                                             \
-        while (n < max_values) {                                                             \
+        for (;;) {                                                                           \
+            FAST_LOOP(FAST)                                                                  \
+            if (n == max_values)                                                             \
+                break;                                                                       \
             p = skip_ws(p, end);                                                             \
             if (p == end)                                                                    \
                 break;                                                                       \
-            const char *q;                                                                   \
-            PARSE_ONE;                                                                       \
+            const char *q = GENERAL(p, &o[n], status);                                       \
             if (q && (size_t)(q - p) > AAIG_MAX_TOKEN) {                                     \
                 *status = AAIG_E_TOO_LONG;                                                   \
                 q = NULL;                                                                    \
@@ -493,9 +591,9 @@ static ALWAYS_INLINE const char *parse_int32_token(const char *p, const char *en
                 *bad = p;                                                                    \
                 break;                                                                       \
             }                                                                                \
-            n++;                                                                             \
             last = q;                                                                        \
-            p = q + 1;                                                                       \
+            n++;                                                                             \
+            p = q + 1; /* q is whitespace */                                                 \
         }                                                                                    \
     } while (0)
 
@@ -508,30 +606,13 @@ size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig
     *bad = NULL;
     switch (type) {
     case AAIG_INT32:
-        PARSE_LOOP(int32_t, q = parse_int32_token(p, end, &o[n], status));
+        PARSE_LOOP(int32_t, PARSE_BLOCKS, int32_fast, int32_general);
         break;
     case AAIG_FLOAT32:
-        PARSE_LOOP(float, {
-            double d;
-            int is_null = 0;
-            q = parse_double_fast(p, end, &d, &is_null);
-            if (q)
-                o[n] = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d,
-                                       is_null);
-            else
-                *status = AAIG_E_TOKEN;
-        });
+        PARSE_LOOP(float, PARSE_TOKENS, float32_fast, float32_general);
         break;
     case AAIG_FLOAT64:
-        PARSE_LOOP(double, {
-            double d;
-            int is_null = 0;
-            q = parse_double_fast(p, end, &d, &is_null);
-            if (q)
-                o[n] = is_null ? -DBL_MAX : d;
-            else
-                *status = AAIG_E_TOKEN;
-        });
+        PARSE_LOOP(double, PARSE_TOKENS, float64_fast, float64_general);
         break;
     }
     /* Just past the last value when the count is reached, else where parsing stopped. */

@@ -45,16 +45,6 @@ static inline unsigned nth_bit_pos(uint64_t mask, uint64_t n)
     return (unsigned)__builtin_ctzll(mask);
 }
 
-/* Bit i set where byte i of the 16 at p is whitespace ('\t'..'\r' are 9..13, ' '). */
-static inline uint64_t ws_mask16(const char *p)
-{
-    const __m128i v = _mm_loadu_si128((const __m128i *)p);
-    const __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8('\t'));
-    const __m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-                                    _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
-    return (uint64_t)(unsigned)_mm_movemask_epi8(ws);
-}
-
 /* Bit i set where byte i is a float character: . , e E n N (e/E and n/N fold to lower case). */
 static inline uint64_t float_mask16(const char *p)
 {
@@ -75,8 +65,7 @@ const char *aaig_scan(const char *p, const char *end, aaig_scan_state *st, uint6
     if (st->tokens > limit)
         return p;
     while (end - p >= 64) {
-        const uint64_t W = ws_mask16(p) | ws_mask16(p + 16) << 16 | ws_mask16(p + 32) << 32 |
-                           ws_mask16(p + 48) << 48;
+        const uint64_t W = aaig_ws_mask64(p);
         const uint64_t starts = ~W & ((W << 1) | (st->in_token ? 0u : 1u));
         uint64_t F = 0;
         if (find_float)

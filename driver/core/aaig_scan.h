@@ -5,6 +5,10 @@
 
 #include "aaig_types.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,6 +25,33 @@ typedef struct {
  *  - end. */
 const char *aaig_scan(const char *p, const char *end, aaig_scan_state *st, uint64_t limit,
                       int find_float, int *found_float);
+
+/* Bit i set where byte i of the 64 at p is whitespace. */
+#if defined(__SSE2__)
+static inline uint64_t aaig_ws_mask16(const char *p)
+{
+    /* '\t'..'\r' are 9..13: after subtracting 9, the bytes that min(x, 4) leaves unchanged */
+    const __m128i v = _mm_loadu_si128((const __m128i *)p);
+    const __m128i ctl = _mm_sub_epi8(v, _mm_set1_epi8('\t'));
+    const __m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                    _mm_cmpeq_epi8(_mm_min_epu8(ctl, _mm_set1_epi8(4)), ctl));
+    return (uint64_t)(unsigned)_mm_movemask_epi8(ws);
+}
+
+static inline uint64_t aaig_ws_mask64(const char *p)
+{
+    return aaig_ws_mask16(p) | aaig_ws_mask16(p + 16) << 16 | aaig_ws_mask16(p + 32) << 32 |
+           aaig_ws_mask16(p + 48) << 48;
+}
+#else
+static inline uint64_t aaig_ws_mask64(const char *p)
+{
+    uint64_t m = 0;
+    for (unsigned i = 0; i < 64; i++)
+        m |= (uint64_t)aaig_is_ws((unsigned char)p[i]) << i;
+    return m;
+}
+#endif
 
 #ifdef __cplusplus
 }
