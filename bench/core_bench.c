@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     double nodata;
     aaig_type type = aaig_header_band_type(&h, -1, &scan, &nodata);
     mem m = {data, len};
-    aaig_io io = {&m, mem_pread};
+    aaig_io io = {&m, mem_pread, 1};
     size_t chunk = getenv("AAIG_CHUNK") ? (size_t)atol(getenv("AAIG_CHUNK")) : 0;
     aaig_reader_config cfg = {h.data_offset, h.ncols, h.nrows, type, threads, chunk, 0};
     void *out = malloc(h.ncols * h.nrows * 8);

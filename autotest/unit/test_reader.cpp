@@ -57,7 +57,7 @@ using Reader = std::unique_ptr<aaig_reader, ReaderDeleter>;
 Reader open_reader(const MemFile &f, uint64_t data_offset, uint64_t ncols, uint64_t nrows,
                    aaig_type type, size_t chunk, unsigned nthreads, size_t parallel_min = 1)
 {
-    aaig_io io = {const_cast<MemFile *>(&f), mem_pread};
+    aaig_io io = {const_cast<MemFile *>(&f), mem_pread, 1}; // mem_pread is thread-safe
     aaig_reader_config cfg{};
     cfg.data_offset = data_offset;
     cfg.ncols = ncols;
@@ -666,6 +666,23 @@ TEST(ReaderErrors, ReadCallbackFailure)
     char text[256];
     aaig_read_error_message(&err, AAIG_INT32, 100, 50, text, sizeof text);
     EXPECT_NE(std::string(text).find("read error"), std::string::npos) << text;
+}
+
+// Windows read in parts on several threads: a failing part fails the read, wherever it lies.
+TEST(ReaderErrors, ReadCallbackFailureInAParallelRead)
+{
+    for (uint64_t fail_from : {(uint64_t)100, (uint64_t)20000, (uint64_t)29000}) {
+        MemFile f;
+        for (int i = 0; i < 5000; i++)
+            f.data += "12345 ";
+        f.fail_from = fail_from;
+        Reader r = open_reader(f, 0, 100, 50, AAIG_INT32, 8192, 3);
+        std::vector<int32_t> out(100 * 50);
+        aaig_read_error err;
+        EXPECT_EQ(aaig_reader_read(r.get(), 0, 50, out.data(), &err), AAIG_E_IO) << fail_from;
+        EXPECT_EQ(err.status, AAIG_E_IO);
+        EXPECT_LE(err.offset, fail_from);
+    }
 }
 
 TEST(ReaderErrors, RowRangeOutsideTheGrid)

@@ -155,13 +155,61 @@ static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_st
 
 /* ---- the window ---------------------------------------------------------------------- */
 
+/* How many threads to give `bytes` of work: 1 for small work or without threads; the pool
+ * is made on first use. */
+static unsigned threads_for(aaig_reader *r, size_t bytes)
+{
+    unsigned nt = r->cfg.nthreads > 1 ? r->cfg.nthreads : 1;
+    if (bytes < r->cfg.parallel_min * nt)
+        return 1;
+    if (!r->pool)
+        r->pool = aaig_pool_new(nt);
+    return nt < aaig_pool_size(r->pool) ? nt : aaig_pool_size(r->pool);
+}
+
+typedef struct {
+    aaig_reader *r;
+    uint64_t off;
+    size_t want, part;
+    int64_t got[MAX_THREADS];
+} read_job;
+
+static size_t part_len(const read_job *j, unsigned i)
+{
+    const size_t from = (size_t)i * j->part;
+    return from >= j->want ? 0 : j->want - from < j->part ? j->want - from : j->part;
+}
+
+static void read_task(void *ctx, unsigned i)
+{
+    read_job *j = ctx;
+    const size_t len = part_len(j, i);
+    j->got[i] = len ? j->r->io.pread(j->r->io.ctx, j->off + (uint64_t)i * j->part,
+                                     j->r->buf + (size_t)i * j->part, len)
+                    : 0;
+}
+
+/* Reads the window at off. With I/O that allows it, a large window is read in parts on the
+ * pool's threads: copying from the page cache is a good part of a read's time. */
 static aaig_status fill(aaig_reader *r, uint64_t off, size_t want)
 {
     if (want < MIN_READ)
         want = MIN_READ;
     if (want > r->cap)
         want = r->cap;
-    int64_t n = r->io.pread(r->io.ctx, off, r->buf, want);
+    const unsigned nt = r->io.concurrent ? threads_for(r, want) : 1;
+    read_job j = {r, off, want, (want + nt - 1) / nt, {0}};
+    aaig_pool_run(r->pool, nt, read_task, &j);
+    int64_t n = 0;
+    for (unsigned i = 0; i < nt; i++) {
+        if (j.got[i] < 0) {
+            n = -1;
+            break;
+        }
+        n += j.got[i];
+        if ((size_t)j.got[i] < part_len(&j, i)) /* the file ends in this part */
+            break;
+    }
     if (n < 0) {
         r->win_off = UNKNOWN;
         r->win_len = 0;
@@ -242,16 +290,7 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
                                 uint64_t target, char *out, uint64_t first, aaig_read_error *err)
 {
     size_t vsize = aaig_type_size(r->cfg.type);
-    unsigned nt = r->cfg.nthreads > 1 ? r->cfg.nthreads : 1;
-    if ((size_t)(end - p) < r->cfg.parallel_min * nt)
-        nt = 1;
-    if (nt > 1 && !r->pool) {
-        r->pool = aaig_pool_new(nt);
-        if (!r->pool)
-            nt = 1;
-    }
-    if (nt > aaig_pool_size(r->pool))
-        nt = aaig_pool_size(r->pool);
+    const unsigned nt = threads_for(r, (size_t)(end - p));
 
     par_job job;
     size_t len = (size_t)(end - p);

@@ -15,6 +15,9 @@ typedef struct {
     void *ctx;
     /* Reads up to n bytes at offset; returns the count (short only at end of file), or -1. */
     int64_t (*pread)(void *ctx, uint64_t offset, void *dst, size_t n);
+    /* Non-zero when pread may run on several threads at once (large windows are then read
+     * in parts, in parallel). */
+    int concurrent;
 } aaig_io;
 
 typedef struct {

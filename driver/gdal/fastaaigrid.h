@@ -35,6 +35,7 @@ class FastAAIGridDataset final : public GDALPamDataset
     std::string m_prjFile;  // the .prj found, for GetFileList
 
     static int64_t PRead(void *ctx, uint64_t offset, void *dst, size_t n);
+    static int64_t PReadConcurrent(void *ctx, uint64_t offset, void *dst, size_t n);
     void LoadPrj(const char *filename);
     bool ReadRows(int row0, int nrows, void *out);
 

@@ -1,6 +1,8 @@
 // Open: identify, header, data type, georeferencing, PAM.
 #include "fastaaigrid.h"
 
+#include "cpl_vsi_virtual.h"
+
 #include "cpl_string.h"
 
 #include <algorithm>
@@ -55,6 +57,13 @@ int64_t FastAAIGridDataset::PRead(void *ctx, uint64_t offset, void *dst, size_t 
     if (VSIFSeekL(fp, offset, SEEK_SET) != 0)
         return -1;
     return static_cast<int64_t>(VSIFReadL(dst, 1, n, fp));
+}
+
+// Positional reads that several threads may make at once (plain files: pread(2)).
+int64_t FastAAIGridDataset::PReadConcurrent(void *ctx, uint64_t offset, void *dst, size_t n)
+{
+    const auto *fp = static_cast<const VSIVirtualHandle *>(ctx);
+    return static_cast<int64_t>(fp->PRead(dst, n, offset));
 }
 
 static bool HasExtension(const char *filename, const char *ext)
@@ -239,7 +248,10 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     ds->nRasterYSize = static_cast<int>(h.nrows);
     ds->m_fp = oi->fpL;
     oi->fpL = nullptr;
-    aaig_io io = {ds->m_fp, PRead};
+    auto *handle = reinterpret_cast<VSIVirtualHandle *>(ds->m_fp);
+    aaig_io io = {ds->m_fp, PRead, 0};
+    if (handle->HasPRead())
+        io = {handle, PReadConcurrent, 1};
     aaig_reader_config cfg = {};
     cfg.data_offset = h.data_offset;
     cfg.ncols = h.ncols;
