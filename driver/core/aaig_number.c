@@ -341,6 +341,16 @@ static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t *m, unsigned 
 }
 #endif
 
+/* v negated when neg is 1, without a branch: signs are random in many grids. */
+static ALWAYS_INLINE double with_sign(double v, int neg)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits ^= (uint64_t)neg << 63;
+    memcpy(&v, &bits, sizeof bits);
+    return v;
+}
+
 #ifdef AAIG_SWAR
 /* The common shapes of a token at p, reading at most 48 bytes from p; the result is always
  * finite. Returns NULL for anything else: the general path then decides. */
@@ -393,12 +403,15 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
     if (n && is_ws((unsigned char)*q)) {
         double v = (double)m;
         if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
-            v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
-            *out = neg ? -v : v;
+            /* Both operations always run, one of them with 1.0 (exact): no branch on the
+             * exponent's sign, which is random in many grids. */
+            const int below = exp10 >> 31; /* all ones when negative */
+            v = v * pow10_exact[exp10 & ~below] / pow10_exact[-exp10 & below];
+            *out = with_sign(v, neg);
             return q;
         }
         if (eisel_lemire(m, exp10, &v)) {
-            *out = neg ? -v : v;
+            *out = with_sign(v, neg);
             return q;
         }
     }
