@@ -668,6 +668,30 @@ TEST(ReaderErrors, ReadCallbackFailure)
     EXPECT_NE(std::string(text).find("read error"), std::string::npos) << text;
 }
 
+// A large output is prefaulted before the threads write it: the values land, and bytes around
+// the output (sharing its first and last pages) keep their contents.
+TEST(Reader, LargeOutputLeavesItsNeighboursAlone)
+{
+    const uint64_t ncols = 1000, nrows = 300; // 1.2 MB of Int32
+    MemFile f;
+    for (uint64_t i = 0; i < ncols * nrows; i++)
+        f.data += std::to_string((i * 7919) % 100000) + (i % ncols == ncols - 1 ? "\n" : " ");
+    for (unsigned threads : {1u, 2u}) {
+        Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, 0, threads);
+        const size_t before = 100, bytes = ncols * nrows * 4, after = 5000;
+        std::vector<unsigned char> mem(before + bytes + after, 0xAB);
+        int32_t *out = reinterpret_cast<int32_t *>(mem.data() + before);
+        aaig_read_error err;
+        ASSERT_EQ(aaig_reader_read(r.get(), 0, nrows, out, &err), AAIG_OK);
+        for (uint64_t i = 0; i < ncols * nrows; i++)
+            ASSERT_EQ(out[i], (int32_t)((i * 7919) % 100000)) << i;
+        for (size_t i = 0; i < before; i++)
+            ASSERT_EQ(mem[i], 0xAB) << i;
+        for (size_t i = before + bytes; i < mem.size(); i++)
+            ASSERT_EQ(mem[i], 0xAB) << i;
+    }
+}
+
 // Windows read in parts on several threads: a failing part fails the read, wherever it lies.
 TEST(ReaderErrors, ReadCallbackFailureInAParallelRead)
 {
