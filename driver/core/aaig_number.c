@@ -472,6 +472,15 @@ static ALWAYS_INLINE const char *float64_fast(const char *p, double *out)
 #endif
 
 /* General paths: any token, at p (followed by whitespace somewhere). */
+static const char *general_double(const char *p, double *d, int *is_null, aaig_status *st)
+{
+    *is_null = 0;
+    const char *q = aaig_parse_double_ws(p, d, is_null);
+    if (!q)
+        *st = AAIG_E_TOKEN;
+    return q;
+}
+
 static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
 {
     const char *s = p;
@@ -496,12 +505,10 @@ static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
         return s;
     }
     double d;
-    int is_null = 0;
-    s = aaig_parse_double_ws(p, &d, &is_null);
-    if (!s) {
-        *st = AAIG_E_TOKEN;
+    int is_null;
+    s = general_double(p, &d, &is_null, st);
+    if (!s)
         return NULL;
-    }
     *st = aaig_to_int32(d, is_null, out);
     return *st == AAIG_OK ? s : NULL;
 }
@@ -509,26 +516,20 @@ static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
 static const char *float32_general(const char *p, float *out, aaig_status *st)
 {
     double d;
-    int is_null = 0;
-    const char *q = aaig_parse_double_ws(p, &d, &is_null);
-    if (!q) {
-        *st = AAIG_E_TOKEN;
-        return NULL;
-    }
-    *out = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d, is_null);
+    int is_null;
+    const char *q = general_double(p, &d, &is_null, st);
+    if (q)
+        *out = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d, is_null);
     return q;
 }
 
 static const char *float64_general(const char *p, double *out, aaig_status *st)
 {
     double d;
-    int is_null = 0;
-    const char *q = aaig_parse_double_ws(p, &d, &is_null);
-    if (!q) {
-        *st = AAIG_E_TOKEN;
-        return NULL;
-    }
-    *out = is_null ? -DBL_MAX : d;
+    int is_null;
+    const char *q = general_double(p, &d, &is_null, st);
+    if (q)
+        *out = is_null ? -DBL_MAX : d;
     return q;
 }
 
