@@ -425,7 +425,7 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
 
 /* Maps the pages of a large output in with one system call before the threads write it. A
  * caller's fresh array (numpy's, say) is otherwise faulted in page by page from two threads
- * at once, which measured 1.7x slower on a 2-vCPU VM: 227 ms against 136 ms for a full
+ * at once, which measured 2x slower on a 2-vCPU VM: 227 ms against 113 ms for a full
  * read of the 141 MB benchmark DEM. The pages are those the read overwrites entirely; the
  * contents are not touched. Where the system lacks the call (Linux < 5.14, others), nothing
  * happens. */
