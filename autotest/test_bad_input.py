@@ -737,8 +737,10 @@ def test_binary_asc():
 
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")],
                          ids=["le", "be"])
-def test_utf16(encoding, bom):
-    path = write_vsimem("utf16.asc", bom + grid_text().encode(encoding))
+@pytest.mark.parametrize("comments", ["", "# exported by a GIS\n# EPSG:25832\n"],
+                         ids=["plain", "comment-lines-first"])
+def test_utf16(encoding, bom, comments):
+    path = write_vsimem("utf16.asc", bom + (comments + grid_text()).encode(encoding))
     assert_message(open_fails(path), path, "expected ASCII or UTF-8 text, found UTF-16",
                    "byte order mark at byte 0", "iconv")
 

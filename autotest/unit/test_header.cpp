@@ -672,6 +672,11 @@ TEST(Identify, Utf16)
             EXPECT_EQ(identify(utf16("ncols 3\nnrows 2\ncellsize 1\n", le), at_eof), AAIG_ID_UTF16);
             EXPECT_EQ(identify(utf16("NCOLS 3\r\n", le), at_eof), AAIG_ID_UTF16);
             EXPECT_EQ(identify(utf16("hello world\n", le), at_eof), AAIG_ID_NO);
+            // comment lines first, as ASCII grids may have
+            EXPECT_EQ(identify(utf16("# exported by a GIS, 2026-11-24\n# EPSG:25832\nncols 3\n", le),
+                               at_eof),
+                      AAIG_ID_UTF16);
+            EXPECT_EQ(identify(utf16("# a comment\nhello world\n", le), at_eof), AAIG_ID_NO);
         }
     }
 }

@@ -52,8 +52,9 @@ void aaig_line_column(const char *buf, size_t len, size_t offset, uint64_t *line
 aaig_identify_result aaig_identify(const unsigned char *buf, size_t len, int at_eof)
 {
     if (len >= 4 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF))) {
-        /* Take the ASCII half of each UTF-16 unit and look for a keyword. */
-        char ascii[16];
+        /* Take the ASCII half of each UTF-16 unit and look for a keyword, after any comment
+         * lines that fit. */
+        char ascii[512];
         size_t n = 0, lo = buf[0] == 0xFF ? 0 : 1;
         for (size_t i = 2; i + 1 < len && n < sizeof(ascii) - 1; i += 2) {
             if (buf[i + 1 - lo] != 0)
