@@ -363,18 +363,21 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
     unsigned n = 0, nint;
     const char *q;
     const uint64_t w = load64(s);
-    const unsigned ilen = digit_run_length(w);
+    const uint64_t nd = nondigit_mask(w);
+    const unsigned ilen = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
     if (ilen < 8) {
         /* The common case (1234.567, -9999): squeeze the separator out of the 8-byte word
          * so that up to 7 digits of integer and fraction convert in one step; a longer
-         * fraction goes on from there. */
+         * fraction goes on from there. The digits after the separator run to the word's
+         * next non-digit, read off the same mask. */
         uint64_t c = w;
         const unsigned sep = s[ilen] == '.' || s[ilen] == ',';
         if (sep) {
             const uint64_t low = (1ULL << (8 * ilen)) - 1;
             c = (w & low) | ((w >> 8) & ~low); /* top byte 0: not a digit */
         }
-        n = sep ? digit_run_length(c) : ilen;
+        const uint64_t nd2 = nd & (nd - 1);
+        n = !sep ? ilen : nd2 ? ((unsigned)__builtin_ctzll(nd2) >> 3) - 1 : 7;
         if (n)
             m = swar_digits(c, n);
         nint = ilen;
