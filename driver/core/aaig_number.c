@@ -371,7 +371,8 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
          * fraction goes on from there. The digits after the separator run to the word's
          * next non-digit, read off the same mask. */
         uint64_t c = w;
-        const unsigned sep = s[ilen] == '.' || s[ilen] == ',';
+        const unsigned char at = (unsigned char)(w >> (8 * ilen)); /* s[ilen], no new load */
+        const unsigned sep = at == '.' || at == ',';
         if (sep) {
             const uint64_t low = (1ULL << (8 * ilen)) - 1;
             c = (w & low) | ((w >> 8) & ~low); /* top byte 0: not a digit */
