@@ -356,13 +356,16 @@ static ALWAYS_INLINE double with_sign(double v, int neg)
  * finite. Returns NULL for anything else: the general path then decides. */
 static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
 {
-    const char *s = p;
-    const int neg = *s == '-';
-    s += neg || *s == '+';
+    /* Both words are loaded at once and the sign picks one: the digits do not wait for a
+     * load that the sign decided. */
+    const uint64_t w0 = load64(p), w1 = load64(p + 1);
+    const unsigned char b0 = (unsigned char)w0;
+    const int neg = b0 == '-', sign = neg | (b0 == '+');
+    const char *s = p + sign;
+    const uint64_t w = sign ? w1 : w0;
     uint64_t m = 0;
     unsigned n = 0, nint;
     const char *q;
-    const uint64_t w = load64(s);
     const uint64_t nd = nondigit_mask(w);
     const unsigned ilen = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
     if (ilen < 8) {
