@@ -321,13 +321,14 @@ static ALWAYS_INLINE unsigned digit_run_length(uint64_t w)
     return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
 }
 
-/* Appends the digit run at s to *m, 8 digits a step, while *n (digits so far) stays within
+/* Appends the digit run at s (w: the 8 bytes at s) to *m, 8 digits a step, while *n (digits so far) stays within
  * 19 so that *m cannot overflow; a longer run stops early at a digit, which the caller sends
  * to the general path. Reads at most 16 bytes past s. */
-static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t *m, unsigned *n)
+static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t w, uint64_t *m, unsigned *n)
 {
     for (int step = 0; step < 2; step++) {
-        uint64_t w = load64(s);
+        if (step)
+            w = load64(s);
         unsigned len = digit_run_length(w);
         if (len == 0 || *n + len > 19)
             return s;
@@ -358,11 +359,11 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
 {
     /* Both words are loaded at once and the sign picks one: the digits do not wait for a
      * load that the sign decided. */
-    const uint64_t w0 = load64(p), w1 = load64(p + 1);
+    const uint64_t w0 = load64(p), w1 = load64(p + 1), x0 = load64(p + 8), x1 = load64(p + 9);
     const unsigned char b0 = (unsigned char)w0;
     const int neg = b0 == '-', sign = neg | (b0 == '+');
     const char *s = p + sign;
-    const uint64_t w = sign ? w1 : w0;
+    const uint64_t w = sign ? w1 : w0, wnext = sign ? x1 : x0; /* s[0..7], s[8..15] */
     uint64_t m = 0;
     unsigned n = 0, nint;
     const char *q;
@@ -386,13 +387,13 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
             m = swar_digits(c, n);
         nint = ilen;
         q = s + n + sep;
-        if (sep && is_digit((unsigned char)*q))
-            q = digit_run(q, &m, &n);
+        if (sep && is_digit((unsigned char)*q)) /* more fraction digits */
+            q = digit_run(q, q == s + 8 ? wnext : load64(q), &m, &n);
     } else {
-        q = digit_run(s, &m, &n); /* 8 or more integer digits */
+        q = digit_run(s, w, &m, &n); /* 8 or more integer digits */
         nint = n;
         if (*q == '.' || *q == ',')
-            q = digit_run(q + 1, &m, &n);
+            q = digit_run(q + 1, load64(q + 1), &m, &n);
     }
     int exp10 = -(int)(n - nint);
     if ((*q | 0x20) == 'e') {
