@@ -463,6 +463,47 @@ TEST(ParseValuesBulk, ShortDecimalsOfEveryShape)
     EXPECT_TRUE(BulkParsesLikeStrtod(tokens));
 }
 
+// printf's %.9g of float grids: 8 to 10 digit mantissas whose end and exponent lie in the
+// token's second word, read there without a branch. Every exponent spelling around e+dd, and
+// malformed ones, which must be rejected exactly as the one-token parser rejects them.
+TEST(ParseValuesBulk, NineDigitMantissasWithEveryExponentSpelling)
+{
+    std::mt19937_64 rng(909);
+    auto pick = [&](int n) { return (int)(rng() % (uint64_t)n); };
+    const char *exps[] = {"", "", "e-05", "e+11", "E-07", "E+00", "e-99", "e+5", "e5", "e05",
+                          "e-123", "e+308", "e-1", ",", "e", "e+", "e-x5", "e+5x", "ee+05",
+                          "e--05", "e+0.5"};
+    std::vector<std::string> good;
+    for (int i = 0; i < 100000; i++) {
+        std::string s = pick(3) == 0 ? "-" : pick(10) == 0 ? "+" : "";
+        const int nint = 1 + pick(7), ndig = 8 + pick(3);
+        for (int k = 0; k < ndig; k++) {
+            if (k == nint)
+                s += pick(5) ? '.' : ',';
+            s += (char)('0' + pick(10));
+        }
+        s += exps[pick(sizeof(exps) / sizeof(exps[0]))];
+        double d;
+        int is_null = 0;
+        if (aaig_parse_double(s.data(), s.size(), &d, &is_null) == AAIG_OK) {
+            good.push_back(s);
+            continue;
+        }
+        // A malformed token among good ones: parse_values must stop exactly there.
+        std::string text = "1.5 2.5 " + s + " 3.5" + std::string(256, ' '); // in the fast zone
+        std::vector<double> out(4);
+        const char *next = nullptr, *bad = nullptr;
+        aaig_status st = AAIG_OK;
+        size_t n = aaig_parse_values(text.data(), text.data() + text.size(), 4, AAIG_FLOAT64,
+                                     out.data(), &next, &st, &bad);
+        ASSERT_EQ(n, 2u) << s;
+        ASSERT_EQ(st, AAIG_E_TOKEN) << s;
+        ASSERT_EQ(bad, text.data() + 8) << s;
+    }
+    EXPECT_GT(good.size(), 50000u);
+    EXPECT_TRUE(BulkParsesLikeStrtod(good));
+}
+
 TEST(ParseValuesBulk, RandomDigitStrings)
 {
     std::mt19937_64 rng(54321);

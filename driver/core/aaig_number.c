@@ -366,6 +366,7 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
     const uint64_t w = sign ? w1 : w0, wnext = sign ? x1 : x0; /* s[0..7], s[8..15] */
     uint64_t m = 0;
     unsigned n = 0, nint;
+    int exp10;
     const char *q;
     const uint64_t nd = nondigit_mask(w);
     const unsigned ilen = nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
@@ -387,15 +388,38 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
             m = swar_digits(c, n);
         nint = ilen;
         q = s + n + sep;
-        if (sep && is_digit((unsigned char)*q)) /* more fraction digits */
+        if (sep && is_digit((unsigned char)*q)) { /* more fraction digits */
+            const uint64_t ndn = nondigit_mask(wnext);
+            const unsigned len2 = ndn ? (unsigned)__builtin_ctzll(ndn) >> 3 : 8;
+            if (q == s + 8 && len2 <= 3) {
+                /* A 9 or 10 digit mantissa (printf %.9g), whose end and exponent lie in
+                 * the second word: they are read from it without a branch on whether there
+                 * is an exponent (e, sign, two digits), which %g output decides at random,
+                 * and the token's end waits for no load. Other exponents: general path. */
+                m = m * pow10_u64[len2] + swar_digits(wnext, len2);
+                n += len2;
+                const uint64_t t = wnext >> (8 * len2);
+                const unsigned t1 = (unsigned)(t >> 8) & 0xFF;
+                const unsigned d2 = ((unsigned)(t >> 16) & 0xFF) - '0';
+                const unsigned d3 = ((unsigned)(t >> 24) & 0xFF) - '0';
+                /* e2: "e[+-]dd" follows; any other e ends the value early, and the general
+                 * path takes the token. */
+                const unsigned e2 = ((((unsigned)t & 0xFF) | 0x20) == 'e') &
+                                    ((t1 == '+') | (t1 == '-')) & (d2 < 10) & (d3 < 10);
+                const int ev = (int)(d2 * 10 + d3);
+                exp10 = -(int)(n - nint) + ((int)(0u - e2) & (t1 == '-' ? -ev : ev));
+                q += len2 + 4 * e2;
+                goto value;
+            }
             q = digit_run(q, q == s + 8 ? wnext : load64(q), &m, &n);
+        }
     } else {
         q = digit_run(s, w, &m, &n); /* 8 or more integer digits */
         nint = n;
         if (*q == '.' || *q == ',')
             q = digit_run(q + 1, load64(q + 1), &m, &n);
     }
-    int exp10 = -(int)(n - nint);
+    exp10 = -(int)(n - nint);
     if ((*q | 0x20) == 'e') {
         const char *e = q + 1;
         const int eneg = *e == '-';
@@ -408,6 +432,7 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
         exp10 = k ? exp10 + (eneg ? -ev : ev) : 1000;
         q = e;
     }
+value:
     if (n && is_ws((unsigned char)*q)) {
         double v = (double)m;
         if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
