@@ -463,7 +463,7 @@ TEST(ParseValuesBulk, ShortDecimalsOfEveryShape)
     EXPECT_TRUE(BulkParsesLikeStrtod(tokens));
 }
 
-// printf's %.9g of float grids: 8 to 10 digit mantissas whose end and exponent lie in the
+// printf's %.9g of float grids: 8 to 14 digit mantissas whose end and exponent lie in the
 // token's second word, read there without a branch. Every exponent spelling around e+dd, and
 // malformed ones, which must be rejected exactly as the one-token parser rejects them.
 TEST(ParseValuesBulk, NineDigitMantissasWithEveryExponentSpelling)
@@ -476,7 +476,7 @@ TEST(ParseValuesBulk, NineDigitMantissasWithEveryExponentSpelling)
     std::vector<std::string> good;
     for (int i = 0; i < 100000; i++) {
         std::string s = pick(3) == 0 ? "-" : pick(10) == 0 ? "+" : "";
-        const int nint = 1 + pick(7), ndig = 8 + pick(3);
+        const int nint = 1 + pick(7), ndig = 8 + pick(7);
         for (int k = 0; k < ndig; k++) {
             if (k == nint)
                 s += pick(5) ? '.' : ',';

@@ -391,11 +391,12 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
         if (sep && is_digit((unsigned char)*q)) { /* more fraction digits */
             const uint64_t ndn = nondigit_mask(wnext);
             const unsigned len2 = ndn ? (unsigned)__builtin_ctzll(ndn) >> 3 : 8;
-            if (q == s + 8 && len2 <= 3) {
-                /* A 9 or 10 digit mantissa (printf %.9g), whose end and exponent lie in
-                 * the second word: they are read from it without a branch on whether there
-                 * is an exponent (e, sign, two digits), which %g output decides at random,
-                 * and the token's end waits for no load. Other exponents: general path. */
+            if (q == s + 8 && len2 < 8) {
+                /* A mantissa of 8 to 14 digits (printf %.9g writes 9) that ends in the
+                 * second word: its digits, and an exponent (e, sign, two digits) that lies
+                 * there too, are read from that word without a branch on whether there is an
+                 * exponent, which %g output decides at random, and the token's end waits for
+                 * no load. Other exponents: general path. */
                 m = m * pow10_u64[len2] + swar_digits(wnext, len2);
                 n += len2;
                 const uint64_t t = wnext >> (8 * len2);
