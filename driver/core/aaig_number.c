@@ -321,9 +321,9 @@ static ALWAYS_INLINE unsigned digit_run_length(uint64_t w)
     return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
 }
 
-/* Appends the digit run at s (w: the 8 bytes at s) to *m, 8 digits a step, while *n (digits so far) stays within
- * 19 so that *m cannot overflow; a longer run stops early at a digit, which the caller sends
- * to the general path. Reads at most 16 bytes past s. */
+/* Appends the digit run at s (w: the 8 bytes at s) to *m, 8 digits a step, while *n (digits
+ * so far) stays within 19 so that *m cannot overflow; a longer run stops early at a digit,
+ * which the caller sends to the general path. Reads at most 16 bytes past s. */
 static ALWAYS_INLINE const char *digit_run(const char *s, uint64_t w, uint64_t *m, unsigned *n)
 {
     for (int step = 0; step < 2; step++) {
@@ -389,8 +389,7 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
         nint = ilen;
         q = s + n + sep;
         if (sep && is_digit((unsigned char)*q)) { /* more fraction digits */
-            const uint64_t ndn = nondigit_mask(wnext);
-            const unsigned len2 = ndn ? (unsigned)__builtin_ctzll(ndn) >> 3 : 8;
+            const unsigned len2 = digit_run_length(wnext);
             if (q == s + 8 && len2 < 8) {
                 /* A mantissa of 8 to 14 digits (printf %.9g writes 9) that ends in the
                  * second word: its digits, and an exponent (e, sign, two digits) that lies
