@@ -9,6 +9,7 @@
 
 #include "test_support.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cfloat>
 #include <chrono>
@@ -525,6 +526,12 @@ TEST(Reader, ErrorsOneThread)
 // ---- multi-threaded, in a watched child process --------------------------------------------
 
 class ReaderThreadsDeathTest : public ::testing::TestWithParam<unsigned> {};
+class ReaderSplitDeathTest : public ::testing::TestWithParam<unsigned> {};
+
+std::string thread_count_name(const ::testing::TestParamInfo<unsigned> &i)
+{
+    return std::to_string(i.param) + "threads";
+}
 
 // The random grids and the error cases with every region split across nthreads.
 TEST_P(ReaderThreadsDeathTest, RandomGridsAndErrors)
@@ -533,10 +540,66 @@ TEST_P(ReaderThreadsDeathTest, RandomGridsAndErrors)
     EXPECT_EXIT(run_watched(check_grids_and_errors, GetParam()), ::testing::ExitedWithCode(0), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, ReaderThreadsDeathTest, ::testing::Values(2u, 3u, 7u),
-                         [](const ::testing::TestParamInfo<unsigned> &i) {
-                             return std::to_string(i.param) + "threads";
-                         });
+// 16 and 64 as on our users' servers.
+INSTANTIATE_TEST_SUITE_P(Threads, ReaderThreadsDeathTest,
+                         ::testing::Values(2u, 3u, 7u, 16u, 64u), thread_count_name);
+
+// A window smaller than parallel_min x nthreads is still split: at 16 threads, a 4 MiB
+// window with the default 512 KiB per piece is read and parsed on 8 threads, not 1.
+namespace {
+struct ThreadRecordingFile {
+    MemFile file;
+    std::mutex lock;
+    std::vector<std::thread::id> readers;
+};
+
+int64_t recording_pread(void *ctx, uint64_t offset, void *dst, size_t n)
+{
+    auto *f = static_cast<ThreadRecordingFile *>(ctx);
+    {
+        std::lock_guard<std::mutex> g(f->lock);
+        if (std::find(f->readers.begin(), f->readers.end(), std::this_thread::get_id()) ==
+            f->readers.end())
+            f->readers.push_back(std::this_thread::get_id());
+    }
+    return mem_pread(&f->file, offset, dst, n);
+}
+
+std::string check_split(unsigned nthreads)
+{
+    ThreadRecordingFile f;
+    const uint64_t ncols = 1000, nrows = 1200; // "123 " x 1.2M: 4.8 MB, more than a window
+    for (uint64_t i = 0; i < ncols * nrows; i++)
+        f.file.data += "123 ";
+    aaig_io io = {&f, recording_pread, 1};
+    aaig_reader_config cfg{};
+    cfg.ncols = ncols;
+    cfg.nrows = nrows;
+    cfg.type = AAIG_INT32;
+    cfg.nthreads = nthreads;
+    Reader r(aaig_reader_new(&io, &cfg));
+    std::vector<int32_t> out(ncols * nrows);
+    aaig_read_error err;
+    if (aaig_reader_read(r.get(), 0, nrows, out.data(), &err) != AAIG_OK)
+        return "read failed";
+    if (std::count(out.begin(), out.end(), 123) != (long)out.size())
+        return "wrong values";
+    const size_t want = std::min<size_t>(nthreads, 8); // 4 MiB window / 512 KiB
+    if (f.readers.size() != want)
+        return std::to_string(f.readers.size()) + " threads read, expected " + std::to_string(want);
+    return "";
+}
+} // namespace
+
+TEST_P(ReaderSplitDeathTest, LargeWindowIsSplitAtAnyThreadCount)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(check_split, GetParam()), ::testing::ExitedWithCode(0), "");
+}
+
+// 65 and 256 are more than a pool holds: clamped, never past the per-thread arrays.
+INSTANTIATE_TEST_SUITE_P(Threads, ReaderSplitDeathTest,
+                         ::testing::Values(2u, 7u, 16u, 64u, 65u, 256u), thread_count_name);
 
 // ---- detection ---------------------------------------------------------------------------------
 

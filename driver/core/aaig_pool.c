@@ -84,7 +84,8 @@ aaig_pool *aaig_pool_new(unsigned nthreads)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work, NULL);
     pthread_cond_init(&pool->done, NULL);
-    unsigned want = nthreads > 1 ? nthreads - 1 : 0;
+    nthreads = aaig_clamp_threads(nthreads);
+    unsigned want = nthreads - 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     pool->spin_rounds = cpus > 0 && nthreads <= (unsigned long)cpus ? SPIN_ROUNDS : 0;
     pool->threads = want ? calloc(want, sizeof(pthread_t)) : NULL;

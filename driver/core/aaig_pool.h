@@ -9,7 +9,17 @@ extern "C" {
 
 typedef struct aaig_pool aaig_pool;
 
-/* A pool of nthreads (the caller plus nthreads-1 workers); NULL on failure. */
+/* The most threads a pool (and so a read or a write) uses; callers' per-thread arrays are
+ * sized by it, and every thread count asked for is clamped to it. */
+#define AAIG_MAX_THREADS 64u
+
+/* n clamped to [1, AAIG_MAX_THREADS]. */
+static inline unsigned aaig_clamp_threads(unsigned long long n)
+{
+    return n < 1 ? 1u : n > AAIG_MAX_THREADS ? AAIG_MAX_THREADS : (unsigned)n;
+}
+
+/* A pool of nthreads, clamped (the caller plus nthreads-1 workers); NULL on failure. */
 aaig_pool *aaig_pool_new(unsigned nthreads);
 void aaig_pool_free(aaig_pool *pool);
 unsigned aaig_pool_size(const aaig_pool *pool);

@@ -18,7 +18,6 @@
 #define DEFAULT_PARALLEL_MIN (512u << 10)
 #define MIN_READ (2 * AAIG_MAX_TOKEN + 2)
 #define MAX_INDEX 65536
-#define MAX_THREADS 64
 #define UNKNOWN UINT64_MAX
 #define PREFAULT_MIN (1u << 20)
 
@@ -57,6 +56,7 @@ aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
         return NULL;
     r->io = *io;
     r->cfg = *cfg;
+    r->cfg.nthreads = aaig_clamp_threads(cfg->nthreads);
     if (!r->cfg.chunk_size)
         r->cfg.chunk_size = DEFAULT_CHUNK;
     if (!r->cfg.parallel_min)
@@ -97,8 +97,7 @@ void aaig_reader_set_type(aaig_reader *r, aaig_type type) { r->cfg.type = type; 
 
 void aaig_reader_set_threads(aaig_reader *r, unsigned nthreads)
 {
-    if (nthreads > MAX_THREADS)
-        nthreads = MAX_THREADS;
+    nthreads = aaig_clamp_threads(nthreads);
     if (r->pool && aaig_pool_size(r->pool) != nthreads) {
         aaig_pool_free(r->pool);
         r->pool = NULL;
@@ -162,15 +161,17 @@ static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_st
 
 /* ---- the window ---------------------------------------------------------------------- */
 
-/* How many threads to give `bytes` of work: 1 for small work or without threads; the pool
- * is made on first use. */
+/* How many threads to give `bytes` of work: one per parallel_min bytes, up to the thread
+ * count, so that a window smaller than parallel_min x nthreads still uses several threads
+ * on a many-core machine. The pool is made on first use. */
 static unsigned threads_for(aaig_reader *r, size_t bytes)
 {
-    unsigned nt = r->cfg.nthreads > 1 ? r->cfg.nthreads : 1;
-    if (bytes < r->cfg.parallel_min * nt)
+    const size_t pieces = bytes / r->cfg.parallel_min;
+    const unsigned nt = r->cfg.nthreads < pieces ? r->cfg.nthreads : (unsigned)pieces;
+    if (nt <= 1)
         return 1;
     if (!r->pool)
-        r->pool = aaig_pool_new(nt);
+        r->pool = aaig_pool_new(r->cfg.nthreads);
     return nt < aaig_pool_size(r->pool) ? nt : aaig_pool_size(r->pool);
 }
 
@@ -178,7 +179,7 @@ typedef struct {
     aaig_reader *r;
     uint64_t off;
     size_t want, part;
-    int64_t got[MAX_THREADS];
+    int64_t got[AAIG_MAX_THREADS];
 } read_job;
 
 static size_t part_len(const read_job *j, unsigned i)
@@ -278,7 +279,7 @@ static void parse_piece(piece *pc)
 }
 
 typedef struct {
-    piece pieces[MAX_THREADS];
+    piece pieces[AAIG_MAX_THREADS];
 } par_job;
 
 static void count_task(void *ctx, unsigned i)
