@@ -2,6 +2,7 @@
  * rest, so every result is the correctly rounded double that GDAL's CPLAtofM returns. */
 #define _GNU_SOURCE
 #include "aaig_number.h"
+#include "aaig_arch.h"
 #include "aaig_scan.h"
 
 #include <float.h>
@@ -38,6 +39,29 @@ static const double pow10_exact[23] = {
 
 #include "aaig_pow5_table.h"
 
+/* The 128-bit product a * b: returns the high 64 bits, *lo the low. */
+static inline uint64_t mul_64x64(uint64_t a, uint64_t b, uint64_t *lo)
+{
+#ifdef AAIG_HAVE_INT128
+    const unsigned __int128 p = (unsigned __int128)a * b;
+    *lo = (uint64_t)p;
+    return (uint64_t)(p >> 64);
+#else
+    /* Four 32 x 32 -> 64-bit products; no partial sum overflows 64 bits. */
+    const uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    const uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    *lo = (mid << 32) | (uint32_t)p00;
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
+}
+
+static inline uint64_t mul_hi64(uint64_t a, uint64_t b)
+{
+    uint64_t lo;
+    return mul_64x64(a, b, &lo);
+}
+
 /* Eisel-Lemire: w * 10^q (w != 0, exact) correctly rounded to a double, from a 128-bit
  * truncated product with 5^q. Returns 0 in the rare cases it cannot decide cheaply (and for
  * subnormals and overflow): the caller then uses strtod. */
@@ -48,10 +72,10 @@ static int eisel_lemire(uint64_t w, int q, double *out)
     const int lz = __builtin_clzll(w);
     w <<= lz;
     const uint64_t *t = aaig_pow5_128[q - AAIG_POW5_MIN];
-    unsigned __int128 p = (unsigned __int128)w * t[0];
-    uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p;
+    uint64_t lo;
+    uint64_t hi = mul_64x64(w, t[0], &lo);
     if ((hi & 0x1FF) == 0x1FF) { /* the low bits matter: refine with the next 64 bits */
-        uint64_t hi2 = (uint64_t)(((unsigned __int128)w * t[1]) >> 64);
+        uint64_t hi2 = mul_hi64(w, t[1]);
         lo += hi2;
         if (lo < hi2)
             hi++;
@@ -309,7 +333,7 @@ static inline uint64_t swar_digits(uint64_t w, unsigned len)
 static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                        100000000};
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef AAIG_HAVE_SWAR
 #define AAIG_SWAR 1
 #endif
 

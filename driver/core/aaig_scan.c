@@ -3,7 +3,9 @@
  * whitespace. Other targets use the byte loop, which defines the semantics. */
 #include "aaig_scan.h"
 
-#if defined(__SSE2__)
+#include "aaig_arch.h"
+
+#if defined(AAIG_HAVE_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -30,7 +32,7 @@ static const char *scan_bytes(const char *p, const char *end, aaig_scan_state *s
     return end;
 }
 
-#if defined(__SSE2__)
+#if defined(AAIG_HAVE_SSE2)
 /* Hardware popcount where the CPU has it (chosen once, at load time), else the compiler's. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define AAIG_SCAN_CLONES __attribute__((target_clones("popcnt", "default")))

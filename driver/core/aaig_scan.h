@@ -1,11 +1,13 @@
-/* FastAAIGrid core: structural scan. Counts tokens and finds float characters 16 bytes at a
- * time without parsing numbers: data-type detection, skipping to a row, splitting work. */
+/* FastAAIGrid core: structural scan. Counts tokens and finds float characters 64 bytes a
+ * step without parsing numbers: data-type detection, skipping to a row, splitting work. */
 #ifndef AAIG_SCAN_H
 #define AAIG_SCAN_H
 
 #include "aaig_types.h"
 
-#if defined(__SSE2__)
+#include "aaig_arch.h"
+
+#if defined(AAIG_HAVE_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -27,7 +29,7 @@ const char *aaig_scan(const char *p, const char *end, aaig_scan_state *st, uint6
                       int find_float, int *found_float);
 
 /* Bit i set where byte i of the 64 at p is whitespace. */
-#if defined(__SSE2__)
+#if defined(AAIG_HAVE_SSE2)
 static inline uint64_t aaig_ws_mask16(const char *p)
 {
     /* '\t'..'\r' are 9..13: after subtracting 9, the bytes that min(x, 4) leaves unchanged */
