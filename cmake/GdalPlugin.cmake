@@ -10,8 +10,14 @@ function(fastaaigrid_add_gdal_plugin target name)
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
   # Only the entry point is exported: the core is a static library, keep its symbols local.
-  target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--exclude-libs,ALL)
+  # Both flags are GNU ld's (and lld's, gold's); other linkers get neither.
+  if(FASTAAIGRID_GNU_LD_FLAGS)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--exclude-libs,ALL)
+  endif()
 endfunction()
+
+include(CheckLinkerFlag)
+check_linker_flag(CXX "-Wl,--no-undefined,--exclude-libs,ALL" FASTAAIGRID_GNU_LD_FLAGS)
 
 # Where `cmake --install` puts the plugin: GDAL's default plugin folder on Debian
 # (/usr/lib/<multiarch>/gdalplugins). Override with -DFASTAAIGRID_PLUGIN_INSTALL_DIR=...

@@ -10,10 +10,19 @@
 
 extern "C" {
 #include "aaig_header.h"
+#include "aaig_pool.h"
 #include "aaig_reader.h"
 }
 
 constexpr const char *FASTAAIGRID_NAME = "FastAAIGrid";
+
+// GDAL 3.12 replaced GetGeoTransform(double *) by GetGeoTransform(GDALGeoTransform &) const.
+#if GDAL_VERSION_NUM >= GDAL_COMPUTE_VERSION(3, 12, 0)
+#define FASTAAIGRID_GT_API_312 1
+#endif
+
+// The six geotransform terms of any dataset, whatever the GDAL version.
+CPLErr FastAAIGridGetGeoTransform(GDALDataset *ds, double gt[6]);
 
 // Every message names the file: "FastAAIGrid: <file>: <what>".
 void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
@@ -46,9 +55,14 @@ class FastAAIGridDataset final : public GDALPamDataset
     static int Identify(GDALOpenInfo *openInfo);
     static GDALDataset *Open(GDALOpenInfo *openInfo);
     static GDALDataset *CreateCopy(const char *filename, GDALDataset *src, int strict,
-                                   char **options, GDALProgressFunc progress, void *progressData);
+                                   CSLConstList options, GDALProgressFunc progress,
+                                   void *progressData);
 
+#ifdef FASTAAIGRID_GT_API_312
+    CPLErr GetGeoTransform(GDALGeoTransform &gt) const override;
+#else
     CPLErr GetGeoTransform(double *gt) override;
+#endif
     const OGRSpatialReference *GetSpatialRef() const override;
     char **GetFileList() override;
 };

@@ -28,19 +28,20 @@ int FastAAIGridThreads(CSLConstList options, const char *filename)
     const char *value = CSLFetchNameValue(options, "NUM_THREADS");
     if (!value)
         value = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr);
-    const int cpus = std::max(1, CPLGetNumCPUs());
+    // Every path is clamped: the core's per-thread arrays hold AAIG_MAX_THREADS entries.
+    const unsigned cpus = aaig_clamp_threads(static_cast<unsigned>(std::max(1, CPLGetNumCPUs())));
     if (!value || EQUAL(value, "ALL_CPUS"))
-        return cpus;
-    const int n = atoi(value);
+        return static_cast<int>(cpus);
+    const long long n = std::atoll(value);
     if (n < 1)
     {
         FastAAIGridError(CE_Warning, filename,
                          "NUM_THREADS: expected a positive integer or ALL_CPUS, found '%s'; "
-                         "using %d",
+                         "using %u",
                          value, cpus);
-        return cpus;
+        return static_cast<int>(cpus);
     }
-    return std::min(n, 64);
+    return static_cast<int>(aaig_clamp_threads(static_cast<unsigned long long>(n)));
 }
 
 FastAAIGridDataset::~FastAAIGridDataset()
@@ -341,11 +342,32 @@ void FastAAIGridDataset::LoadPrj(const char *fn)
     m_srs = srs;
 }
 
+#ifdef FASTAAIGRID_GT_API_312
+CPLErr FastAAIGridDataset::GetGeoTransform(GDALGeoTransform &gt) const
+{
+    gt = GDALGeoTransform(m_gt);
+    return CE_None;
+}
+
+CPLErr FastAAIGridGetGeoTransform(GDALDataset *ds, double gt[6])
+{
+    GDALGeoTransform t;
+    const CPLErr err = ds->GetGeoTransform(t);
+    memcpy(gt, t.data(), 6 * sizeof(double));
+    return err;
+}
+#else
 CPLErr FastAAIGridDataset::GetGeoTransform(double *gt)
 {
     memcpy(gt, m_gt, sizeof(m_gt));
     return CE_None;
 }
+
+CPLErr FastAAIGridGetGeoTransform(GDALDataset *ds, double gt[6])
+{
+    return ds->GetGeoTransform(gt);
+}
+#endif
 
 const OGRSpatialReference *FastAAIGridDataset::GetSpatialRef() const
 {

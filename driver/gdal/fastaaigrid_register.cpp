@@ -4,6 +4,17 @@
 
 extern "C" __attribute__((visibility("default"))) void GDALRegister_FastAAIGrid();
 
+// GDAL's CreateCopy callback takes the options as char ** in older GDAL (3.6, 3.10) and as
+// CSLConstList in newer (3.13): the callback's own type picks Options.
+template <class Options>
+static GDALDataset *CreateCopyCallback(const char *filename, GDALDataset *src, int strict,
+                                       Options options, GDALProgressFunc progress,
+                                       void *progressData)
+{
+    return FastAAIGridDataset::CreateCopy(filename, src, strict, options, progress,
+                                          progressData);
+}
+
 void GDALRegister_FastAAIGrid()
 {
     if (!GDAL_CHECK_VERSION(FASTAAIGRID_NAME))
@@ -47,7 +58,7 @@ void GDALRegister_FastAAIGrid()
         "a number or ALL_CPUS'/>"
         "</CreationOptionList>");
     driver->pfnIdentify = FastAAIGridDataset::Identify;
-    driver->pfnCreateCopy = FastAAIGridDataset::CreateCopy;
+    driver->pfnCreateCopy = CreateCopyCallback;
     driver->pfnOpen = FastAAIGridDataset::Open;
     GetGDALDriverManager()->RegisterDriver(driver);
 }
