@@ -223,19 +223,19 @@ def shortest_f64_text(v):
 
 
 def special_text(v):
-    """The C library's spelling of a non-finite value (what the writer must produce)."""
+    """The spelling of a non-finite value that every reader reads: NaN is "nan" whatever its
+    sign (GDAL >= 3.8's built-in reads "-nan" as 0)."""
     if math.isnan(v):
-        return "-nan" if math.copysign(1.0, v) < 0 else "nan"
+        return "nan"
     return "-inf" if v < 0 else "inf"
 
 
 def assert_float_bits(actual, expected, what):
-    """Bit-exact comparison; NaN cells only need to be NaN with the same sign bit."""
+    """Bit-exact comparison; NaN cells only need to be NaN (the writer drops a NaN's sign)."""
     assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype} != {expected.dtype}"
     assert actual.shape == expected.shape, f"{what}: shape"
     nan_e, nan_a = np.isnan(expected), np.isnan(actual)
     bad = nan_e != nan_a
-    bad |= nan_e & (np.signbit(actual) != np.signbit(expected))
     ui = np.uint32 if actual.dtype == np.float32 else np.uint64
     bad |= ~nan_e & (actual.view(ui) != expected.view(ui))
     if bad.any():
@@ -482,7 +482,7 @@ def test_float32_edge_value_texts():
                     dtype=np.float32)
     tokens = data_tokens(write_fast("/vsimem/e.asc", mem_source(vals)))
     assert tokens == ["2.5", "-0", "0", "1e-45", "-1e-45", "3.4028235e+38", "-3.4028235e+38",
-                      "nan", "-nan", "inf", "-inf", "0.1"]
+                      "nan", "nan", "inf", "-inf", "0.1"]
 
 
 def test_float32_nan_inf_read_back_fastaaigrid():
@@ -677,10 +677,14 @@ def test_dot0_on_first_value_of_float32_integers():
 def test_dot0_goes_to_first_finite_value():
     arr = np.array([[np.nan, np.inf, -np.inf], [-np.nan, 5, 6]], dtype=np.float32)
     text = write_fast("/vsimem/dot.asc", mem_source(arr))
-    assert data_tokens(text) == ["nan", "inf", "-inf", "-nan", "5.0", "6"]
-    t, _, got = read_back("/vsimem/dot.asc", open_fast)
-    assert t == "Float32"
-    assert_float_bits(got, arr, "first finite value")
+    assert data_tokens(text) == ["nan", "inf", "-inf", "nan", "5.0", "6"]
+    for opener in (open_fast, open_builtin):
+        t, _, got = read_back("/vsimem/dot.asc", opener)
+        assert t == "Float32"
+        expected = arr.copy()
+        if opener is open_builtin:  # the built-in clamps infinities in Float32 grids
+            expected[np.isinf(arr)] = np.sign(arr[np.isinf(arr)]) * FLT_MAX
+        assert_float_bits(got, expected, "first finite value")
 
 
 @pytest.mark.parametrize("first, token", [(0.5, "0.5"), (1e-45, "1e-45"), (-0.0, "-0.0"),
@@ -779,7 +783,8 @@ def test_same_georeferencing_and_nodata_as_builtin_writer(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_precision_options_same_text_as_builtin(options, dtype):
     """With DECIMAL_PRECISION / SIGNIFICANT_DIGITS both writers print the same printf
-    text for every value (no nodata, so NaN stays 'nan', a negative NaN '-nan')."""
+    text for every value (no nodata, so NaN stays 'nan'), except a negative NaN: the built-in
+    writes '-nan', which its own reader reads as 0 from GDAL 3.8 on; we write 'nan'."""
     rng = np.random.default_rng(56)
     vals = np.concatenate([[7.0, -0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, 3e38],
                            rng.standard_normal(300) * 1000, rng.random(100) * 1e-6])
@@ -788,8 +793,8 @@ def test_precision_options_same_text_as_builtin(options, dtype):
     src = mem_source(arr)
     fast = data_tokens(write_fast("/vsimem/fast.asc", src, options))
     builtin = data_tokens(write_builtin("/vsimem/builtin.asc", src, options))
-    assert fast[3:5] == ["nan", "-nan"]
-    assert fast == builtin
+    assert fast[3:5] == ["nan", "nan"]
+    assert fast == [("nan" if t == "-nan" else t) for t in builtin]
     key, n = options[0].split("=")
     fmt = "%%.%sf" % n if key == "DECIMAL_PRECISION" else "%%.%sg" % n
     expected = [special_text(float(v)) if not np.isfinite(v) else fmt % float(v)
@@ -1501,3 +1506,72 @@ def test_driver_metadata_lists_creation_options_and_types():
     types = drv.GetMetadataItem(gdal.DMD_CREATIONDATATYPES).split()
     assert set(types) == {"Byte", "UInt16", "Int16", "UInt32", "Int32", "Int64", "UInt64",
                           "Float32", "Float64"}
+
+
+# --------------------------------------------------------------------------
+# Files we write read right by every built-in (run by autotest/matrix.sh against GDAL 3.6,
+# 3.10 and the newest) and by numpy.loadtxt
+# --------------------------------------------------------------------------
+
+EDGE_F32 = [0.0, -0.0, F32_DENORM_MIN, -F32_DENORM_MIN, FLT_MAX, -FLT_MAX, 1.5, -2.25]
+EDGE_F64 = [0.0, -0.0, 5e-324, -5e-324, DBL_MAX, -DBL_MAX, 2.2250738585072014e-308, 0.1]
+SPECIALS = [np.nan, -np.nan, np.inf, -np.inf]
+
+
+def _edge_grids(dtype):
+    """Every edge value, and each special value once as the very first cell of the file
+    (a first data line that starts with a letter trips up the built-in before 3.8)."""
+    finite = EDGE_F32 if dtype == np.float32 else EDGE_F64
+    for first in [None] + SPECIALS:
+        cells = finite + SPECIALS
+        if first is not None:
+            cells = [first] + cells
+        yield ("finite" if first is None else repr(first)), np.array([cells], dtype=dtype)
+
+
+def _as_builtin_reads(arr, nodata):
+    """What a reader gives for a file we wrote: NaN cells become the nodata value when there
+    is one; the built-in clamps infinities to +-FLT_MAX in a Float32 grid (every version)."""
+    want = arr.copy()
+    if nodata is not None:
+        want[np.isnan(arr)] = nodata
+    if arr.dtype == np.float32:
+        want[np.isinf(arr)] = np.sign(arr[np.isinf(arr)]) * FLT_MAX
+    return want
+
+
+@pytest.mark.parametrize("nodata", [None, -9999.0], ids=["no-nodata", "nodata"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_edge_values_read_back_by_the_builtin_of_this_gdal(dtype, nodata):
+    oo = ["DATATYPE=Float64"] if dtype == np.float64 else []
+    for what, arr in _edge_grids(dtype):
+        path = f"/vsimem/edge_{np.dtype(dtype).name}.asc"
+        write_fast(path, mem_source(arr, nodata=nodata))
+        t, nd, got = read_back(path, open_builtin, oo)
+        assert t == ("Float32" if dtype == np.float32 else "Float64"), what
+        assert nd == nodata, what
+        assert_float_bits(got, _as_builtin_reads(arr, nodata),
+                          f"GDAL {gdal.__version__} built-in, first cell {what}")
+        t, nd, got = read_back(path, open_fast, oo)
+        want = arr.copy()
+        if nodata is not None:
+            want[np.isnan(arr)] = nodata
+        assert_float_bits(got, want, f"FastAAIGrid, first cell {what}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_edge_values_read_back_by_numpy_loadtxt(dtype, tmp_path):
+    for what, arr in _edge_grids(dtype):
+        path = str(tmp_path / "edge.asc")
+        text = write_fast(path, mem_source(arr))
+        header_lines = len(split_grid(text)[0])
+        got = np.loadtxt(path, skiprows=header_lines, ndmin=2).astype(dtype)
+        assert_float_bits(got, arr, f"numpy.loadtxt, first cell {what}")
+
+
+def test_first_data_line_starting_with_a_letter_gets_a_space():
+    for first, token in [(np.nan, "nan"), (np.inf, "inf")]:
+        text = write_fast("/vsimem/lead.asc", mem_source(np.array([[first, 1.5]], np.float32)))
+        assert text.endswith(f"\n {token} 1.5\n"), text
+    text = write_fast("/vsimem/lead.asc", mem_source(np.array([[-np.inf, 1.5]], np.float32)))
+    assert text.endswith("\n-inf 1.5\n"), text

@@ -69,8 +69,10 @@ static int put(char *out, const char *text)
 
 static int special(double v, char *out)
 {
+    /* Never "-nan": GDAL >= 3.8's built-in reads it as 0, silently. The sign of a NaN is
+     * lost; every reader reads "nan", "inf" and "-inf". */
     if (isnan(v))
-        return put(out, signbit(v) ? "-nan" : "nan");
+        return put(out, "nan");
     if (isinf(v))
         return put(out, v < 0 ? "-inf" : "inf");
     if (v == 0)
@@ -295,6 +297,8 @@ static int format_value(const void *values, size_t i, const aaig_format_options 
         memcpy(out, opt->nan_text, n + 1);
         return (int)n;
     }
+    if (!isfinite(v)) /* in every mode: printf would write a negative NaN as "-nan" */
+        return special(v, out);
     size_t cap = aaig_format_max_chars(opt);
     switch (opt->mode) {
     case AAIG_FMT_DECIMALS: return printf_c(out, cap, "%.*f", opt->precision, v);

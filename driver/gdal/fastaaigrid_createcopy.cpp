@@ -6,10 +6,10 @@
 extern "C" {
 #include "aaig_format.h"
 #include "aaig_number.h"
-#include "aaig_pool.h"
 }
 
 #include <algorithm>
+#include <cctype>
 #include <cfloat>
 #include <cmath>
 #include <memory>
@@ -174,6 +174,21 @@ void FormatTask(void *ctx, unsigned t)
     job->length[t] = n;
 }
 
+// The built-in up to GDAL 3.7 takes a first data line that starts with a letter ("nan",
+// "inf") for a header line and fails to open the file: such a line is started with a space,
+// which every reader skips. Returns the bytes written (0 or 1), or -1 when the write fails.
+int StartData(VSILFILE *fp, const FormatJob &job)
+{
+    for (size_t t = 0; t < job.text.size(); t++)
+        if (job.length[t])
+        {
+            if (!isalpha(static_cast<unsigned char>(job.text[t][0])))
+                return 0;
+            return VSIFWriteL(" ", 1, 1, fp) == 1 ? 1 : -1;
+        }
+    return 0;
+}
+
 // A failed copy leaves no truncated grid behind; but only a regular file is removed, never
 // a device (/dev/full), a pipe or /vsistdout/.
 void RemovePartialFile(const char *fn)
@@ -196,7 +211,7 @@ struct FileCloser
 }  // namespace
 
 GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, int,
-                                            char **options, GDALProgressFunc progress,
+                                            CSLConstList options, GDALProgressFunc progress,
                                             void *progressData)
 {
     if (!progress)
@@ -219,7 +234,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
 
     // Georeferencing: ESRI ASCII Grid has a lower-left corner and a cell size, nothing else.
     double gt[6];
-    if (src->GetGeoTransform(gt) != CE_None)
+    if (FastAAIGridGetGeoTransform(src, gt) != CE_None)
     {
         // No georeferencing: cells of 1 from (0, 0), rows kept in their order.
         const double none[6] = {0, 1, 0, static_cast<double>(nrows), 0, -1};
@@ -353,6 +368,14 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         if (firstFinite < n)
             needDot = false;
         aaig_pool_run(pool.get(), nt, FormatTask, &job);
+        if (r0 == 0)
+        {
+            const int lead = StartData(fp.get(), job);
+            if (lead < 0)
+                return fail(CPLSPrintf("write failed at byte offset %llu (disk full?)",
+                                       static_cast<unsigned long long>(written)));
+            written += static_cast<uint64_t>(lead);
+        }
         for (unsigned t = 0; t < nt; t++)
         {
             if (VSIFWriteL(job.text[t].data(), 1, job.length[t], fp.get()) != job.length[t])
