@@ -60,6 +60,15 @@ PEER_DIR = os.path.join(SHARED_DIR, "peer-data", "gdal-autotest")
 
 FLT_MAX = float(np.finfo(np.float32).max)
 
+# The GDAL at hand: the built-in's quirks differ between versions (see the README's table of
+# differences), FastAAIGrid's behaviour does not.
+GDAL_VERSION = tuple(int(p) for p in gdal.__version__.split(".")[:2])
+
+
+def builtin_since(major, minor):
+    """Is the built-in AAIGrid driver of the GDAL at hand from version major.minor on?"""
+    return GDAL_VERSION >= (major, minor)
+
 
 # --------------------------------------------------------------------------
 # pytest hooks and fixtures
