@@ -1065,3 +1065,38 @@ def test_fuzz_mutations_never_crash(tmp_path):
         f"{len(problems)} problems, first ones: "
         + json.dumps(problems[:3], indent=1) + f"\nstats: {stats}"
     )
+
+
+# --------------------------------------------------------------------------
+# Headers whose edges overflow, and CreateCopy of a non-finite geotransform
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", [
+    ["ncols 1", "nrows 2", "xllcorner 0", "yllcorner 0", "cellsize 1e308"],
+    ["ncols 1", "nrows 2", "xllcenter 0", "yllcenter 1.7e308", "cellsize 1e308"],
+    ["ncols 2", "nrows 2", "xllcorner 0", "yllcorner -1.7e308", "dx 1", "dy 1e308"],
+], ids=["top-overflows", "centre-overflows", "dy-overflows"])
+def test_header_whose_edges_overflow_is_refused(header):
+    path = write_vsimem("overflow.asc", "\n".join(header + ["1", "2", "3", "4"]) + "\n")
+    msg = open_fails(path)
+    assert_message(msg, path, "expected the grid's edges to be finite numbers")
+
+
+@pytest.mark.parametrize("gt", [
+    (0.0, 1.0, 0.0, float("inf"), 0.0, -1.0),
+    (float("nan"), 1.0, 0.0, 10.0, 0.0, -1.0),
+    (0.0, 1.0, 0.0, -1.7e308, 0.0, -1e308),   # the lower-left corner overflows
+    (1.7e308, 1e308, 0.0, 0.0, 0.0, -1.0),    # the right edge overflows
+], ids=["inf-top", "nan-left", "yll-overflows", "right-overflows"])
+def test_createcopy_refuses_a_non_finite_geotransform(gt):
+    src = gdal.GetDriverByName("MEM").Create("", 2, 2, 1, gdal.GDT_Int32)
+    src.SetGeoTransform(gt)
+    path = "/vsimem/nonfinite.asc"
+    gdal.ErrorReset()
+    with quiet_errors():
+        ds = gdal.GetDriverByName(FAST).CreateCopy(path, src)
+    assert ds is None
+    assert gdal.GetLastErrorType() == gdal.CE_Failure
+    assert_message(gdal.GetLastErrorMsg(), path, "expected a finite geotransform")
+    assert gdal.VSIStatL(path) is None, "no file is left behind"

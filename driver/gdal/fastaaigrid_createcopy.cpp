@@ -260,6 +260,15 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     const bool southUp = gt[5] > 0;
     const double dx = gt[1], dy = std::fabs(gt[5]);
     const double yll = southUp ? gt[3] : gt[3] + nrows * gt[5];
+    if (!std::isfinite(gt[0]) || !std::isfinite(gt[3]) || !std::isfinite(dx) ||
+        !std::isfinite(dy) || !std::isfinite(yll) || !std::isfinite(gt[0] + ncols * dx))
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "expected a finite geotransform, found origin %.17g, %.17g, pixel "
+                         "size %.17g x %.17g (lower-left corner y %.17g)",
+                         gt[0], gt[3], gt[1], gt[5], yll);
+        return nullptr;
+    }
     const char *force = CSLFetchNameValue(options, "FORCE_CELLSIZE");
     const bool square = std::fabs(dx - dy) <= 1e-9 * std::max(dx, dy);
     CPLString header;
@@ -407,19 +416,22 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         CPLFree(wkt);
     }
 
-    // Reopen, and keep the source's PAM information (metadata, statistics...).
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALOpenInfo oi(fn, GA_ReadOnly);
-    GDALDataset *ds = Open(&oi);
-    CPLPopErrorHandler();
-    if (!ds)
+    // Reopen, and keep the source's PAM information (metadata, statistics...). A target that
+    // is no regular file (/vsistdout/, a pipe) cannot be read back: an empty dataset of the
+    // right size stands for it. A regular file that does not reopen is an error (Open says
+    // why).
+    VSIStatBufL st;
+    if (VSIStatL(fn, &st) != 0 || !VSI_ISREG(st.st_mode))
     {
-        // Not readable back (e.g. /vsistdout/): an empty dataset of the right size.
         auto stub = new FastAAIGridDataset();
         stub->nRasterXSize = ncols;
         stub->nRasterYSize = nrows;
         return stub;
     }
+    GDALOpenInfo oi(fn, GA_ReadOnly);
+    GDALDataset *ds = Open(&oi);
+    if (!ds)
+        return nullptr;
     static_cast<FastAAIGridDataset *>(ds)->CloneInfo(src, GCIF_PAM_DEFAULT);
     return ds;
 }

@@ -6,6 +6,7 @@
 #include "cpl_string.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdlib>
 #include <vector>
@@ -291,6 +292,15 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
 
     if (aaig_header_geotransform(&h, ds->m_gt))
         ds->SetMetadataItem(GDALMD_AREA_OR_POINT, GDALMD_AOP_POINT);
+    if (!std::all_of(ds->m_gt, ds->m_gt + 6, [](double v) { return std::isfinite(v); }))
+    {
+        FastAAIGridError(CE_Failure, fn,
+                         "header: expected the grid's edges to be finite numbers, found a "
+                         "grid that reaches beyond the range of doubles (origin %.17g, %.17g, "
+                         "cell size %.17g x %.17g)",
+                         ds->m_gt[0], ds->m_gt[3], ds->m_gt[1], -ds->m_gt[5]);
+        return nullptr;
+    }
     ds->LoadPrj(fn);
 
     ds->SetDescription(fn);
