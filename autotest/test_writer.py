@@ -37,6 +37,7 @@ from conftest import (
     FLT_MAX,
     PEER_DIR,
     PLUGIN_DIR,
+    builtin_since,
     open_builtin,
     open_fast,
     quiet_errors,
@@ -752,6 +753,13 @@ def test_same_values_as_builtin_writer(name):
         t2, nd2, a2 = read_back("/vsimem/builtin.asc", opener, oo)
         assert nd1 == nd2 is None
         assert t1 == t2
+        if arr.dtype.kind == "f" and opener is open_builtin and builtin_since(3, 8):
+            # The built-in writes a negative NaN as '-nan', which its own reader reads as 0
+            # from GDAL 3.8 on; we write 'nan', read as NaN.
+            neg_nan = (np.isnan(arr) & np.signbit(arr)).reshape(a2.shape)
+            assert (a2[neg_nan] == 0).all(), "GDAL >= 3.8 reads '-nan' as 0"
+            a2 = a2.copy()
+            a2[neg_nan] = np.nan
         if arr.dtype.kind == "f" or oo:
             assert_float_bits(a1, a2, f"{name}: fast vs built-in output")
         else:
