@@ -81,8 +81,8 @@ uint64_t header_data_offset(const std::string &file)
 
 const char *status_name(aaig_status s)
 {
-    static const char *const names[] = {"OK",       "E_TOKEN", "E_RANGE", "E_SHORT",  "E_TOO_LONG",
-                                        "E_NUL",    "E_IO",    "E_NOMEM", "E_HEADER"};
+    static const char *const names[] = {"OK",    "E_TOKEN", "E_RANGE", "E_SHORT", "E_TOO_LONG",
+                                        "E_NUL", "E_IO",    "E_ROWS"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -779,9 +779,14 @@ TEST(ReaderErrors, RowRangeOutsideTheGrid)
     Reader r = open_reader(f, 0, 2, 2, AAIG_INT32, 0, 1);
     int32_t out[8];
     aaig_read_error err;
-    EXPECT_EQ(aaig_reader_read(r.get(), 3, 1, out, &err), AAIG_E_RANGE);
-    EXPECT_EQ(aaig_reader_read(r.get(), 1, 2, out, &err), AAIG_E_RANGE);
-    EXPECT_EQ(aaig_reader_read(r.get(), 0, 3, out, &err), AAIG_E_RANGE);
+    EXPECT_EQ(aaig_reader_read(r.get(), 3, 1, out, &err), AAIG_E_ROWS);
+    EXPECT_EQ(aaig_reader_read(r.get(), 1, 2, out, &err), AAIG_E_ROWS);
+    EXPECT_EQ(aaig_reader_read(r.get(), 0, 3, out, &err), AAIG_E_ROWS);
+    // The error is filled in like any other: status and a message naming the rows.
+    EXPECT_EQ(err.status, AAIG_E_ROWS);
+    char msg[256];
+    aaig_read_error_message(&err, AAIG_INT32, 2, 2, msg, sizeof(msg));
+    EXPECT_STREQ(msg, "expected rows 1 to 2, asked for 3 rows from row 1");
     EXPECT_EQ(aaig_reader_read(r.get(), 0, 0, out, &err), AAIG_OK);
     ASSERT_EQ(aaig_reader_read(r.get(), 1, 1, out, &err), AAIG_OK);
     EXPECT_EQ(out[0], 3);
@@ -844,5 +849,65 @@ TEST(Reader, SparseIndexOverManyRows)
         ASSERT_EQ(aaig_reader_read(r.get(), 0, nrows, all.data(), &err), AAIG_OK);
         for (uint64_t i = 0; i < all.size(); i++)
             ASSERT_EQ(all[i], (int32_t)(i % 100000)) << i;
+    }
+}
+
+// A short file's error gives the file's end as its offset, whatever rows were read before and
+// in whatever order: no position may point past the end of the file.
+TEST(ReaderErrors, ShortFileEndOffsetInAnyReadOrder)
+{
+    const uint64_t ncols = 3, nrows = 4;
+    for (const char *data : {"1 2 3\n4 5 6\n7 8 9\n10 11", "1 2 3\n4 5 6\n7 8 9\n10 11\n",
+                             "1 2 3\n4 5 6\n7 8", "1 2 3 4 5 6 7 8 9 10 11 12", "1 2 3"}) {
+        MemFile f;
+        f.data = data;
+        std::vector<std::vector<uint64_t>> orders = {{0, 1, 2, 3}, {3}, {2, 3}, {3, 2, 1, 0},
+                                                     {1, 3, 0, 2}, {3, 3}, {0, 0, 3}};
+        for (size_t chunk : {(size_t)0, (size_t)1}) {
+            for (const auto &order : orders) {
+                SCOPED_TRACE(std::string("data '") + data + "', chunk " + std::to_string(chunk));
+                Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, 1);
+                int32_t out[12];
+                for (uint64_t row : order) {
+                    aaig_read_error err;
+                    if (aaig_reader_read(r.get(), row, 1, out, &err) == AAIG_E_SHORT) {
+                        EXPECT_EQ(err.offset, f.data.size()) << "row " << row;
+                    }
+                }
+                aaig_read_error err;
+                if (aaig_reader_read(r.get(), 0, nrows, out, &err) == AAIG_E_SHORT) {
+                    EXPECT_EQ(err.offset, f.data.size()) << "whole read after the rows";
+                }
+            }
+        }
+    }
+}
+
+// An over-long token holding a NUL byte: the open-time detection never fails on it, and every
+// window size and thread count reports the same error at the same place when reading.
+TEST(ReaderErrors, NulInAnOverlongTokenSameErrorAtAnyWindow)
+{
+    for (size_t nul_at : {(size_t)10, (size_t)1500}) {
+        std::string tok(2500, '7');
+        tok[nul_at] = '\0';
+        const std::string data = "1 " + tok + " 3\n";
+        std::string first;
+        for (size_t chunk : {(size_t)0, (size_t)1, (size_t)2051, (size_t)4099}) {
+            for (unsigned threads : {1u, 2u}) {
+                SCOPED_TRACE("NUL at " + std::to_string(nul_at) + ", chunk " +
+                             std::to_string(chunk) + ", " + std::to_string(threads) + " threads");
+                MemFile f;
+                f.data = data;
+                Reader r = open_reader(f, 0, 3, 1, AAIG_INT32, chunk, threads);
+                int is_float = -1;
+                aaig_read_error err;
+                EXPECT_EQ(aaig_reader_detect_float(r.get(), &is_float, &err), AAIG_OK);
+                ReadResult rr = read_all(data, 3, 1, AAIG_FLOAT32, chunk, threads);
+                EXPECT_NE(rr.status, AAIG_OK);
+                if (first.empty())
+                    first = rr.message;
+                EXPECT_EQ(rr.message, first);
+            }
+        }
     }
 }

@@ -229,6 +229,14 @@ static aaig_status fill(aaig_reader *r, uint64_t off, size_t want)
     return AAIG_OK;
 }
 
+/* The file offset of p in the window. The sentinel after a last value without a newline is
+ * not in the file: a position past it is the file's end. */
+static uint64_t file_offset(const aaig_reader *r, const char *p)
+{
+    const size_t rel = (size_t)(p - r->buf);
+    return r->win_off + (rel < r->win_len ? rel : r->win_len);
+}
+
 /* Index just past the last whitespace byte of buf[from, to), or `from` when there is none. */
 static size_t last_boundary(const char *buf, size_t from, size_t to)
 {
@@ -269,7 +277,7 @@ static void parse_piece(piece *pc)
         done += n;
         if (n) {
             pc->next = next;
-            record_ckpt(r, pc->tok0 + done, (uint64_t)(next - r->buf) + r->win_off);
+            record_ckpt(r, pc->tok0 + done, file_offset(r, next));
         }
         if (pc->status != AAIG_OK || n < n_want)
             break;
@@ -337,15 +345,15 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         piece *pc = &job.pieces[i];
         if (pc->status != AAIG_OK)
             return set_error(r, err, pc->status, pc->tok0 + pc->count,
-                             r->win_off + (uint64_t)(pc->bad - r->buf), pc->bad);
+                             file_offset(r, pc->bad), pc->bad);
         pos->tok = pc->tok0 + pc->count;
         if (pc->count)
-            pos->off = r->win_off + (uint64_t)(pc->next - r->buf);
+            pos->off = file_offset(r, pc->next);
         if (pc->count < pc->max) /* only whitespace left in this piece */
-            pos->off = r->win_off + (uint64_t)(pc->end - r->buf);
+            pos->off = file_offset(r, pc->end);
     }
     if (pos->tok < target || used == 0)
-        pos->off = r->win_off + (uint64_t)(end - r->buf);
+        pos->off = file_offset(r, end);
     return AAIG_OK;
 }
 
@@ -362,20 +370,20 @@ static int scan_region(aaig_reader *r, walk_pos *pos, const char *p, const char 
         const char *q = aaig_scan(p, end, &st, lim, mode == WALK_DETECT, found_float);
         if (found_float && *found_float) {
             pos->tok = st.tokens;
-            pos->off = r->win_off + (uint64_t)(q - r->buf);
+            pos->off = file_offset(r, q);
             return 1;
         }
         if (q == end)
             break;
         pos->tok = lim;
-        pos->off = r->win_off + (uint64_t)(q - r->buf);
+        pos->off = file_offset(r, q);
         record_ckpt(r, lim, pos->off);
         if (lim == target)
             return 1;
         p = q;
     }
     pos->tok = st.tokens;
-    pos->off = r->win_off + (uint64_t)(end - r->buf);
+    pos->off = file_offset(r, end);
     return 0;
 }
 
@@ -453,9 +461,10 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
     walk_pos pos = {0, r->cfg.data_offset};
     *is_float = 0;
     aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, 0, is_float, err);
-    /* Data errors (a short file, a token too long to scan past) are reported when the values
-     * are read, as the built-in does; the values before them decide the type. */
-    if (st == AAIG_E_SHORT || st == AAIG_E_TOO_LONG) {
+    /* Data errors (a short file, a token too long to scan past, binary data in it) are
+     * reported when the values are read, as the built-in does, whatever the window: the
+     * values before them decide the type. */
+    if (st == AAIG_E_SHORT || st == AAIG_E_TOO_LONG || st == AAIG_E_NUL) {
         if (err)
             memset(err, 0, sizeof(*err));
         st = AAIG_OK;
@@ -466,8 +475,15 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
 aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
                              aaig_read_error *err)
 {
-    if (row0 > r->cfg.nrows || nrows > r->cfg.nrows - row0)
-        return AAIG_E_RANGE;
+    if (row0 > r->cfg.nrows || nrows > r->cfg.nrows - row0) {
+        if (err) {
+            memset(err, 0, sizeof(*err));
+            err->status = AAIG_E_ROWS;
+            err->row = row0;
+            err->values_found = nrows;
+        }
+        return AAIG_E_ROWS;
+    }
     uint64_t first = row0 * r->cfg.ncols, target = (row0 + nrows) * r->cfg.ncols;
     /* Start from the nearest known row at or before row0. */
     uint64_t k = row0 / r->stride;
@@ -540,11 +556,12 @@ void aaig_read_error_message(const aaig_read_error *e, aaig_type type, uint64_t 
     case AAIG_E_IO:
         snprintf(buf, size, "read error at byte offset %llu (row %llu, column %llu)", off, row, col);
         break;
-    case AAIG_E_NOMEM:
-        snprintf(buf, size, "out of memory");
+    case AAIG_E_ROWS:
+        snprintf(buf, size, "expected rows 1 to %llu, asked for %llu rows from row %llu",
+                 (unsigned long long)nrows, (unsigned long long)e->values_found, row);
         break;
-    case AAIG_E_HEADER:
-        snprintf(buf, size, "invalid header");
+    default:
+        snprintf(buf, size, "unknown error %d", (int)e->status);
         break;
     }
 }

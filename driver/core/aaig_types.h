@@ -22,8 +22,7 @@ typedef enum {
     AAIG_E_TOO_LONG,  /* token longer than AAIG_MAX_TOKEN bytes */
     AAIG_E_NUL,       /* NUL byte: binary data */
     AAIG_E_IO,        /* the read callback failed */
-    AAIG_E_NOMEM,
-    AAIG_E_HEADER     /* header error, details in the diagnostic text */
+    AAIG_E_ROWS       /* rows asked for lie outside the grid (a caller's error) */
 } aaig_status;
 
 /* Longest token accepted (the built-in accepts 498 bytes). */
