@@ -1583,3 +1583,37 @@ def test_first_data_line_starting_with_a_letter_gets_a_space():
         assert text.endswith(f"\n {token} 1.5\n"), text
     text = write_fast("/vsimem/lead.asc", mem_source(np.array([[-np.inf, 1.5]], np.float32)))
     assert text.endswith("\n-inf 1.5\n"), text
+
+
+# --------------------------------------------------------------------------
+# GDAL's error numbers, so that bindings raise the right error
+# --------------------------------------------------------------------------
+
+def _error_no(fn):
+    gdal.ErrorReset()
+    with quiet_errors():
+        fn()
+    return gdal.GetLastErrorType(), gdal.GetLastErrorNo()
+
+
+def test_error_numbers():
+    src = mem_source(np.arange(6, dtype=np.int32).reshape(2, 3))
+    drv = gdal.GetDriverByName(FAST)
+    rotated = mem_source(np.zeros((2, 2), np.float32), gt=(0, 1, 0.5, 0, 0, -1))
+    f32 = mem_source(np.zeros((2, 2), np.float32))
+    cases = {
+        "cannot create": (lambda: drv.CreateCopy("/nonexistent/dir/x.asc", src),
+                          gdal.CPLE_OpenFailed),
+        "cancelled": (lambda: drv.CreateCopy("/vsimem/c.asc", src, callback=lambda *a: 0),
+                      gdal.CPLE_UserInterrupt),
+        "bad precision": (lambda: drv.CreateCopy("/vsimem/p.asc", f32,
+                                                 options=["DECIMAL_PRECISION=99"]),
+                          gdal.CPLE_IllegalArg),
+        "rotated": (lambda: drv.CreateCopy("/vsimem/r.asc", rotated), gdal.CPLE_NotSupported),
+        "header error": (lambda: gdal.FileFromMemBuffer("/vsimem/h.asc", "ncols 2\nnrows x\n1 2")
+                         or open_fast("/vsimem/h.asc"), gdal.CPLE_OpenFailed),
+    }
+    if os.path.exists("/dev/full"):
+        cases["disk full"] = (lambda: drv.CreateCopy("/dev/full", src), gdal.CPLE_FileIO)
+    for what, (fn, num) in cases.items():
+        assert _error_no(fn) == (gdal.CE_Failure, num), what

@@ -24,9 +24,10 @@ constexpr const char *FASTAAIGRID_NAME = "FastAAIGrid";
 // The six geotransform terms of any dataset, whatever the GDAL version.
 CPLErr FastAAIGridGetGeoTransform(GDALDataset *ds, double gt[6]);
 
-// Every message names the file: "FastAAIGrid: <file>: <what>".
-void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
-    CPL_PRINT_FUNC_FORMAT(3, 4);
+// Every message names the file: "FastAAIGrid: <file>: <what>"; num is GDAL's error number
+// for its kind (CPLE_OpenFailed, CPLE_FileIO, ...), so that bindings raise the right error.
+void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const char *fmt, ...)
+    CPL_PRINT_FUNC_FORMAT(4, 5);
 
 // The thread count from NUM_THREADS (open/creation option), else GDAL_NUM_THREADS, else all
 // cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.

@@ -61,7 +61,7 @@ bool FormatOptions(const char *fn, CSLConstList options, aaig_format_options *op
     const char *significant = CSLFetchNameValue(options, "SIGNIFICANT_DIGITS");
     if (decimals && significant)
     {
-        FastAAIGridError(CE_Warning, fn, "Conflicting precision arguments, using DECIMAL_PRECISION");
+        FastAAIGridError(CE_Warning, CPLE_IllegalArg, fn, "Conflicting precision arguments, using DECIMAL_PRECISION");
         significant = nullptr;
     }
     const char *name = decimals ? "DECIMAL_PRECISION" : "SIGNIFICANT_DIGITS";
@@ -73,7 +73,7 @@ bool FormatOptions(const char *fn, CSLConstList options, aaig_format_options *op
         return true;
     if (n > AAIG_MAX_PRECISION)
     {
-        FastAAIGridError(CE_Failure, fn, "%s: expected 0 to %d, found '%s'", name,
+        FastAAIGridError(CE_Failure, CPLE_IllegalArg, fn, "%s: expected 0 to %d, found '%s'", name,
                          AAIG_MAX_PRECISION, value);
         return false;
     }
@@ -108,7 +108,7 @@ bool NodataText(GDALRasterBand *band, const ValueKind &kind, const aaig_format_o
                 return false;
             if (!(std::trunc(v) >= lo && std::trunc(v) <= hi))
             {
-                FastAAIGridError(CE_Warning, band->GetDataset()->GetDescription(),
+                FastAAIGridError(CE_Warning, CPLE_AppDefined, band->GetDataset()->GetDescription(),
                                  "the nodata value %.17g does not fit the %s band: no "
                                  "NODATA_value written",
                                  v, GDALGetDataTypeName(band->GetRasterDataType()));
@@ -176,17 +176,13 @@ void FormatTask(void *ctx, unsigned t)
 
 // The built-in up to GDAL 3.7 takes a first data line that starts with a letter ("nan",
 // "inf") for a header line and fails to open the file: such a line is started with a space,
-// which every reader skips. Returns the bytes written (0 or 1), or -1 when the write fails.
-int StartData(VSILFILE *fp, const FormatJob &job)
+// which every reader skips.
+bool StartsWithALetter(const FormatJob &job)
 {
     for (size_t t = 0; t < job.text.size(); t++)
         if (job.length[t])
-        {
-            if (!isalpha(static_cast<unsigned char>(job.text[t][0])))
-                return 0;
-            return VSIFWriteL(" ", 1, 1, fp) == 1 ? 1 : -1;
-        }
-    return 0;
+            return isalpha(static_cast<unsigned char>(job.text[t][0])) != 0;
+    return false;
 }
 
 // A failed copy leaves no truncated grid behind; but only a regular file is removed, never
@@ -196,6 +192,31 @@ void RemovePartialFile(const char *fn)
     VSIStatBufL st;
     if (VSIStatL(fn, &st) == 0 && VSI_ISREG(st.st_mode))
         VSIUnlink(fn);
+}
+
+void WritePrj(const char *fn, const OGRSpatialReference &srs)
+{
+    const CPLString prj = CPLFormFilename(CPLGetPath(fn), CPLGetBasename(fn), "prj");
+    OGRSpatialReference esri(srs);
+    esri.morphToESRI();
+    char *wkt = nullptr;
+    if (esri.exportToWkt(&wkt) != OGRERR_NONE || !wkt)
+    {
+        CPLFree(wkt);
+        FastAAIGridError(CE_Warning, CPLE_AppDefined, fn,
+                         "cannot express the spatial reference in ESRI WKT: no %s written",
+                         prj.c_str());
+        return;
+    }
+    const size_t n = strlen(wkt);
+    VSILFILE *fp = VSIFOpenL(prj, "wb");
+    bool ok = fp && VSIFWriteL(wkt, 1, n, fp) == n;
+    if (fp && VSIFCloseL(fp) != 0)
+        ok = false;
+    CPLFree(wkt);
+    if (!ok)
+        FastAAIGridError(CE_Warning, CPLE_FileIO, fn, "cannot write the projection file %s",
+                         prj.c_str());
 }
 
 struct PoolDeleter
@@ -218,14 +239,14 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         progress = GDALDummyProgress;
     if (src->GetRasterCount() != 1)
     {
-        FastAAIGridError(CE_Failure, fn, "expected a source with 1 band, found %d",
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected a source with 1 band, found %d",
                          src->GetRasterCount());
         return nullptr;
     }
     GDALRasterBand *band = src->GetRasterBand(1);
     if (GDALDataTypeIsComplex(band->GetRasterDataType()))
     {
-        FastAAIGridError(CE_Failure, fn, "expected a real-valued band, found %s",
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected a real-valued band, found %s",
                          GDALGetDataTypeName(band->GetRasterDataType()));
         return nullptr;
     }
@@ -242,7 +263,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     }
     if (gt[2] != 0 || gt[4] != 0)
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
                          "expected a north-up or south-up grid, found a rotated geotransform "
                          "(terms %.17g, %.17g): ESRI ASCII Grid cannot store rotation; warp "
                          "the source first (gdalwarp)",
@@ -251,7 +272,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     }
     if (!(gt[1] > 0) || gt[5] == 0)
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
                          "expected a positive pixel width and a non-zero pixel height, found "
                          "%.17g and %.17g",
                          gt[1], gt[5]);
@@ -263,7 +284,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     if (!std::isfinite(gt[0]) || !std::isfinite(gt[3]) || !std::isfinite(dx) ||
         !std::isfinite(dy) || !std::isfinite(yll) || !std::isfinite(gt[0] + ncols * dx))
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_IllegalArg, fn,
                          "expected a finite geotransform, found origin %.17g, %.17g, pixel "
                          "size %.17g x %.17g (lower-left corner y %.17g)",
                          gt[0], gt[3], gt[1], gt[5], yll);
@@ -279,7 +300,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     else
     {
         if (!force)
-            FastAAIGridError(CE_Warning, fn,
+            FastAAIGridError(CE_Warning, CPLE_AppDefined, fn,
                              "writing dx and dy (Golden Surfer style) because the pixels are "
                              "not square (%.17g x %.17g); most readers, ArcGIS included, only "
                              "know cellsize: use FORCE_CELLSIZE=TRUE for cellsize = dx",
@@ -305,18 +326,31 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     std::unique_ptr<VSILFILE, FileCloser> fp(VSIFOpenL(fn, "wb"));
     if (!fp)
     {
-        FastAAIGridError(CE_Failure, fn, "cannot create the file: %s", VSIStrerror(errno));
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn, "cannot create the file: %s", VSIStrerror(errno));
         return nullptr;
     }
-    auto fail = [&](const char *what)
+    auto fail = [&](CPLErrorNum num, const char *what)
     {
-        FastAAIGridError(CE_Failure, fn, "%s", what);
+        FastAAIGridError(CE_Failure, num, fn, "%s", what);
         VSIFCloseL(fp.release());
         RemovePartialFile(fn);
         return nullptr;
     };
-    if (VSIFWriteL(header.data(), 1, header.size(), fp.get()) != header.size())
-        return fail("write failed at byte offset 0 (disk full?)");
+    uint64_t written = 0;
+    // Appends n bytes; false, with the error reported, when the write fails.
+    auto put = [&](const void *data, size_t n)
+    {
+        if (VSIFWriteL(data, 1, n, fp.get()) == n)
+        {
+            written += n;
+            return true;
+        }
+        fail(CPLE_FileIO, CPLSPrintf("write failed at byte offset %llu (disk full?)",
+                                     static_cast<unsigned long long>(written)));
+        return false;
+    };
+    if (!put(header.data(), header.size()))
+        return nullptr;
 
     const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
     std::unique_ptr<aaig_pool, PoolDeleter> pool(threads > 1 ? aaig_pool_new(threads) : nullptr);
@@ -335,7 +369,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     }
     catch (const std::bad_alloc &)
     {
-        return fail("out of memory");
+        return fail(CPLE_OutOfMemory, "out of memory");
     }
     job.values = values.data();
     job.ncols = static_cast<size_t>(ncols);
@@ -346,7 +380,6 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     job.need_dot.resize(nt);
     job.length.resize(nt);
     bool needDot = kind.is_float;
-    uint64_t written = header.size();
 
     for (size_t r0 = 0; r0 < static_cast<size_t>(nrows); r0 += blockRows)
     {
@@ -356,7 +389,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         if (band->RasterIO(GF_Read, 0, static_cast<int>(srcRow), ncols, static_cast<int>(n),
                            values.data(), ncols, static_cast<int>(n), kind.read_as, 0, 0,
                            nullptr) != CE_None)
-            return fail("cannot read the source raster");
+            return fail(CPLE_AppDefined, "cannot read the source raster");
         job.nrows = n;
         for (unsigned t = 0; t <= nt; t++)
             job.row0[t] = n * t / nt;
@@ -377,44 +410,25 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         if (firstFinite < n)
             needDot = false;
         aaig_pool_run(pool.get(), nt, FormatTask, &job);
-        if (r0 == 0)
-        {
-            const int lead = StartData(fp.get(), job);
-            if (lead < 0)
-                return fail(CPLSPrintf("write failed at byte offset %llu (disk full?)",
-                                       static_cast<unsigned long long>(written)));
-            written += static_cast<uint64_t>(lead);
-        }
+        if (r0 == 0 && StartsWithALetter(job) && !put(" ", 1))
+            return nullptr;
         for (unsigned t = 0; t < nt; t++)
-        {
-            if (VSIFWriteL(job.text[t].data(), 1, job.length[t], fp.get()) != job.length[t])
-                return fail(CPLSPrintf("write failed at byte offset %llu (disk full?)",
-                                       static_cast<unsigned long long>(written)));
-            written += job.length[t];
-        }
+            if (!put(job.text[t].data(), job.length[t]))
+                return nullptr;
         if (!progress(static_cast<double>(r0 + n) / nrows, nullptr, progressData))
-            return fail("User terminated CreateCopy()");
+            return fail(CPLE_UserInterrupt, "User terminated CreateCopy()");
     }
     if (VSIFCloseL(fp.release()) != 0)
     {
-        FastAAIGridError(CE_Failure, fn, "write failed when closing the file (disk full?)");
+        FastAAIGridError(CE_Failure, CPLE_FileIO, fn, "write failed when closing the file (disk full?)");
         RemovePartialFile(fn);
         return nullptr;
     }
 
-    // The .prj, in ESRI's WKT, as the built-in writes it.
+    // The .prj, in ESRI's WKT, as the built-in writes it. A failure is a warning: the grid
+    // itself is complete.
     if (const OGRSpatialReference *srs = src->GetSpatialRef())
-    {
-        OGRSpatialReference esri(*srs);
-        esri.morphToESRI();
-        char *wkt = nullptr;
-        esri.exportToWkt(&wkt);
-        const CPLString prj = CPLFormFilename(CPLGetPath(fn), CPLGetBasename(fn), "prj");
-        VSILFILE *fprj = VSIFOpenL(prj, "wb");
-        if (!fprj || VSIFWriteL(wkt, 1, strlen(wkt), fprj) != strlen(wkt) || VSIFCloseL(fprj) != 0)
-            FastAAIGridError(CE_Warning, fn, "cannot write the projection file %s", prj.c_str());
-        CPLFree(wkt);
-    }
+        WritePrj(fn, *srs);
 
     // Reopen, and keep the source's PAM information (metadata, statistics...). A target that
     // is no regular file (/vsistdout/, a pipe) cannot be read back: an empty dataset of the

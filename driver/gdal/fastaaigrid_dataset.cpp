@@ -14,14 +14,24 @@
 constexpr size_t FIRST_HEADER_READ = 16384;
 constexpr size_t MAX_HEADER = 1 << 20;
 
-void FastAAIGridError(CPLErr level, const char *filename, const char *fmt, ...)
+void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     CPLString msg;
     msg.vPrintf(fmt, ap);
     va_end(ap);
-    CPLError(level, CPLE_AppDefined, "%s: %s: %s", FASTAAIGRID_NAME, filename, msg.c_str());
+    CPLError(level, num, "%s: %s: %s", FASTAAIGRID_NAME, filename, msg.c_str());
+}
+
+// A failed read of the data, with GDAL's error number for its kind.
+static void ReportReadError(const char *filename, const aaig_read_error &err, aaig_type type,
+                            uint64_t ncols, uint64_t nrows)
+{
+    char msg[512];
+    aaig_read_error_message(&err, type, ncols, nrows, msg, sizeof(msg));
+    FastAAIGridError(CE_Failure, err.status == AAIG_E_IO ? CPLE_FileIO : CPLE_AppDefined,
+                     filename, "%s", msg);
 }
 
 int FastAAIGridThreads(CSLConstList options, const char *filename)
@@ -36,7 +46,7 @@ int FastAAIGridThreads(CSLConstList options, const char *filename)
     const long long n = std::atoll(value);
     if (n < 1)
     {
-        FastAAIGridError(CE_Warning, filename,
+        FastAAIGridError(CE_Warning, CPLE_IllegalArg, filename,
                          "NUM_THREADS: expected a positive integer or ALL_CPUS, found '%s'; "
                          "using %u",
                          value, cpus);
@@ -123,7 +133,7 @@ static bool ReadHeader(VSILFILE *fp, const char *fn, aaig_header *h)
             aaig_header_parse(buf.data(), n, n < want, h, &diag, CollectWarning, &warnings);
         if (r == AAIG_HDR_ERROR)
         {
-            FastAAIGridError(CE_Failure, fn, "header, line %llu, column %llu: %s",
+            FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn, "header, line %llu, column %llu: %s",
                              static_cast<unsigned long long>(diag.line),
                              static_cast<unsigned long long>(diag.column), diag.message);
             return false;
@@ -132,7 +142,7 @@ static bool ReadHeader(VSILFILE *fp, const char *fn, aaig_header *h)
             break;
         if (want >= MAX_HEADER)
         {
-            FastAAIGridError(CE_Failure, fn,
+            FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
                              "expected the header to end within its first %u bytes, found no "
                              "value before byte offset %u",
                              static_cast<unsigned>(MAX_HEADER), static_cast<unsigned>(n));
@@ -140,7 +150,7 @@ static bool ReadHeader(VSILFILE *fp, const char *fn, aaig_header *h)
         }
     }
     for (const std::string &w : warnings)
-        FastAAIGridError(CE_Warning, fn, "header, %s", w.c_str());
+        FastAAIGridError(CE_Warning, CPLE_AppDefined, fn, "header, %s", w.c_str());
     return true;
 }
 
@@ -164,7 +174,7 @@ static int ForcedType(GDALOpenInfo *oi)
         case GDT_Float64: return AAIG_FLOAT64;
         default: break;
     }
-    FastAAIGridError(CE_Warning, oi->pszFilename,
+    FastAAIGridError(CE_Warning, CPLE_IllegalArg, oi->pszFilename,
                      "%s: expected Int32, Float32 or Float64, found '%s'; detecting the type "
                      "from the file",
                      source, value);
@@ -201,19 +211,19 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     const char *fn = oi->pszFilename;
     if (oi->eAccess == GA_Update)
     {
-        FastAAIGridError(CE_Failure, fn, "expected read-only access: the driver cannot update "
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected read-only access: the driver cannot update "
                                          "files (write a new one with CreateCopy)");
         return nullptr;
     }
     if (oi->nHeaderBytes == 0)
     {
-        FastAAIGridError(CE_Failure, fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
                                          "...), found an empty file");
         return nullptr;
     }
     if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes), 0) == AAIG_ID_UTF16)
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
                          "expected ASCII or UTF-8 text, found UTF-16 (byte order mark at byte "
                          "0); convert it first, e.g. iconv -f UTF-16 -t UTF-8");
         return nullptr;
@@ -230,7 +240,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     const uint64_t bound = FileSizeBound(fn, &isBound);
     if (bound && (bound < h.data_offset || (bound - h.data_offset + 1) / 2 < values))
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
                          "ncols %llu x nrows %llu = %llu values cannot fit in the %s%llu bytes "
                          "after the header (each value needs at least 2 bytes)",
                          static_cast<unsigned long long>(h.ncols),
@@ -269,7 +279,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     ds->m_reader = aaig_reader_new(&io, &cfg);
     if (!ds->m_reader)
     {
-        FastAAIGridError(CE_Failure, fn, "out of memory");
+        FastAAIGridError(CE_Failure, CPLE_OutOfMemory, fn, "out of memory");
         return nullptr;
     }
     if (scan)
@@ -278,9 +288,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
         aaig_read_error err;
         if (aaig_reader_detect_float(ds->m_reader, &is_float, &err) != AAIG_OK)
         {
-            char msg[512];
-            aaig_read_error_message(&err, type, h.ncols, h.nrows, msg, sizeof(msg));
-            FastAAIGridError(CE_Failure, fn, "%s", msg);
+            ReportReadError(fn, err, type, h.ncols, h.nrows);
             return nullptr;
         }
         if (is_float)
@@ -294,7 +302,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
         ds->SetMetadataItem(GDALMD_AREA_OR_POINT, GDALMD_AOP_POINT);
     if (!std::all_of(ds->m_gt, ds->m_gt + 6, [](double v) { return std::isfinite(v); }))
     {
-        FastAAIGridError(CE_Failure, fn,
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
                          "header: expected the grid's edges to be finite numbers, found a "
                          "grid that reaches beyond the range of doubles (origin %.17g, %.17g, "
                          "cell size %.17g x %.17g)",
@@ -398,9 +406,7 @@ bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
     if (aaig_reader_read(m_reader, static_cast<uint64_t>(row0), static_cast<uint64_t>(nrows),
                          out, &err) == AAIG_OK)
         return true;
-    char msg[512];
-    aaig_read_error_message(&err, m_type, static_cast<uint64_t>(nRasterXSize),
-                            static_cast<uint64_t>(nRasterYSize), msg, sizeof(msg));
-    FastAAIGridError(CE_Failure, GetDescription(), "%s", msg);
+    ReportReadError(GetDescription(), err, m_type, static_cast<uint64_t>(nRasterXSize),
+                    static_cast<uint64_t>(nRasterYSize));
     return false;
 }
