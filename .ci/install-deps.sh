@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing FastAAIGrid needs on Debian bookworm, if it is missing.
 set -euo pipefail
+# Usage: .ci/install-deps.sh [--list]   (--list: print the packages, install nothing)
 packages=(build-essential cmake libgdal-dev gdal-bin libgtest-dev
           python3-gdal python3-numpy python3-pytest python3-rasterio)
+if [ "${1:-}" = "--list" ]; then
+  echo "${packages[*]}"
+  exit 0
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

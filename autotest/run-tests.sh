@@ -12,6 +12,9 @@ sanitize=1
 [ "${1:-}" = "--no-sanitize" ] && sanitize=0
 jobs=$(nproc)
 export FASTAAIGRID_SHARED_DIR="${FASTAAIGRID_SHARED_DIR:-$repo/../shared}"
+# Build folders: $FASTAAIGRID_BUILD_DIR and the same with -asan (the version matrix builds
+# each GDAL's in its own chroot).
+build_dir=${FASTAAIGRID_BUILD_DIR:-$repo/build}
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
@@ -33,17 +36,17 @@ run_suite() {  # run_suite BUILD_DIR
 }
 
 echo "== Release build"
-build "$repo/build" -DCMAKE_BUILD_TYPE=Release -DFASTAAIGRID_BUILD_TESTS=ON
-run_suite "$repo/build"
+build "$build_dir" -DCMAKE_BUILD_TYPE=Release -DFASTAAIGRID_BUILD_TESTS=ON
+run_suite "$build_dir"
 
 if [ $sanitize = 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-  build "$repo/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAAIGRID_SANITIZE=ON -DFASTAAIGRID_BUILD_TESTS=ON
+  build "$build_dir-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAAIGRID_SANITIZE=ON -DFASTAAIGRID_BUILD_TESTS=ON
   # python3 and the GDAL tools are not instrumented: preload the runtimes. Leak checking is
   # off because the interpreter itself keeps memory until exit.
   export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:halt_on_error=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
-  run_suite "$repo/build-asan"
+  run_suite "$build_dir-asan"
   unset LD_PRELOAD
 fi
