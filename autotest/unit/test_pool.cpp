@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "aaig_pool.h"
 
 namespace {
@@ -176,4 +179,38 @@ TEST(PoolDeathTest, BackToBackJobsUnderStress)
 {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(run_watched(stress_pool, 0), ::testing::ExitedWithCode(0), "");
+}
+
+// After fork() the child has the pool but none of its workers: it must run every task itself
+// and free the pool without waiting for threads that do not exist there.
+namespace {
+std::string check_pool_after_fork(unsigned nthreads)
+{
+    aaig_pool *pool = aaig_pool_new(nthreads);
+    Job before(64);
+    aaig_pool_run(pool, 64, task, &before); // the workers exist and have run
+    const pid_t child = fork();
+    if (child == 0) {
+        alarm(20); // a hang in the child kills it
+        Job job(64);
+        aaig_pool_run(pool, 64, task, &job);
+        bool ok = aaig_pool_size(pool) == 1;
+        for (auto &r : job.runs)
+            ok = ok && r == 1;
+        aaig_pool_free(pool);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    aaig_pool_free(pool);
+    if (!WIFEXITED(status))
+        return "the child did not exit (signal " + std::to_string(WTERMSIG(status)) + ")";
+    return WEXITSTATUS(status) == 0 ? "" : "the child ran tasks wrongly";
+}
+} // namespace
+
+TEST(PoolDeathTest, ChildAfterForkRunsTasksItselfAndFreesThePool)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(check_pool_after_fork, 4), ::testing::ExitedWithCode(0), "");
 }

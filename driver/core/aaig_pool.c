@@ -42,7 +42,13 @@ struct aaig_pool {
     atomic_ulong generation;
     atomic_uint finished; /* workers done with the current job */
     atomic_int quit;
+    pid_t owner; /* the process whose threads these are */
 };
+
+/* After fork() the child has the pool's memory but none of its threads (and maybe a lock a
+ * worker held): there the pool runs every task on the calling thread and is freed without
+ * touching its threads or locks. */
+static int owned(const aaig_pool *pool) { return pool->owner == getpid(); }
 
 static void run_share(aaig_pool *pool, unsigned index)
 {
@@ -84,6 +90,7 @@ aaig_pool *aaig_pool_new(unsigned nthreads)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work, NULL);
     pthread_cond_init(&pool->done, NULL);
+    pool->owner = getpid();
     nthreads = aaig_clamp_threads(nthreads);
     unsigned want = nthreads - 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -100,11 +107,14 @@ aaig_pool *aaig_pool_new(unsigned nthreads)
     return pool;
 }
 
-unsigned aaig_pool_size(const aaig_pool *pool) { return pool ? pool->nworkers + 1 : 1; }
+unsigned aaig_pool_size(const aaig_pool *pool)
+{
+    return pool && owned(pool) ? pool->nworkers + 1 : 1;
+}
 
 void aaig_pool_run(aaig_pool *pool, unsigned ntasks, void (*fn)(void *ctx, unsigned i), void *ctx)
 {
-    if (!pool || pool->nworkers == 0 || ntasks <= 1) {
+    if (!pool || pool->nworkers == 0 || ntasks <= 1 || !owned(pool)) {
         for (unsigned i = 0; i < ntasks; i++)
             fn(ctx, i);
         return;
@@ -131,6 +141,12 @@ void aaig_pool_free(aaig_pool *pool)
 {
     if (!pool)
         return;
+    if (!owned(pool)) {
+        free(pool->threads);
+        free(pool->args);
+        free(pool);
+        return;
+    }
     pthread_mutex_lock(&pool->lock);
     atomic_store(&pool->quit, 1);
     pthread_cond_broadcast(&pool->work);
