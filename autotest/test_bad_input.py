@@ -737,8 +737,9 @@ def test_binary_asc():
 
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")],
                          ids=["le", "be"])
-@pytest.mark.parametrize("comments", ["", "# exported by a GIS\n# EPSG:25832\n"],
-                         ids=["plain", "comment-lines-first"])
+@pytest.mark.parametrize("comments", ["", "# exported by a GIS\n# EPSG:25832\n",
+                                      "".join(f"# comment line {i}\n" for i in range(80))],
+                         ids=["plain", "comment-lines-first", "2-kb-of-comments-first"])
 def test_utf16(encoding, bom, comments):
     path = write_vsimem("utf16.asc", bom + (comments + grid_text()).encode(encoding))
     assert_message(open_fails(path), path, "expected ASCII or UTF-8 text, found UTF-16",

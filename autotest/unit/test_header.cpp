@@ -678,5 +678,14 @@ TEST(Identify, Utf16)
                       AAIG_ID_UTF16);
             EXPECT_EQ(identify(utf16("# a comment\nhello world\n", le), at_eof), AAIG_ID_NO);
         }
+        // A prefix cut inside the first keyword needs more bytes, as for ASCII.
+        const std::string whole = utf16("ncols 3\n", le);
+        EXPECT_EQ(identify(whole.substr(0, 10), false), AAIG_ID_MORE);
+        // About 3 KB of comment lines before the first keyword.
+        std::string comments;
+        for (int i = 0; i < 60; i++)
+            comments += "# a comment line of about fifty characters, " + std::to_string(i) + "\n";
+        EXPECT_EQ(identify(utf16(comments + "ncols 3\n", le), true), AAIG_ID_UTF16);
+        EXPECT_EQ(identify(utf16(comments, le), false), AAIG_ID_MORE);
     }
 }

@@ -53,17 +53,22 @@ aaig_identify_result aaig_identify(const unsigned char *buf, size_t len, int at_
 {
     if (len >= 4 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF))) {
         /* Take the ASCII half of each UTF-16 unit and look for a keyword, after any comment
-         * lines that fit. */
-        char ascii[512];
-        size_t n = 0, lo = buf[0] == 0xFF ? 0 : 1;
-        for (size_t i = 2; i + 1 < len && n < sizeof(ascii) - 1; i += 2) {
+         * lines that fit. The ASCII text is complete when the input is, or when it stops at a
+         * unit that is not ASCII or fills the buffer: then decide on it. */
+        char ascii[8192];
+        size_t n = 0, i = 2, lo = buf[0] == 0xFF ? 0 : 1;
+        for (; i + 1 < len && n < sizeof(ascii) - 1; i += 2) {
             if (buf[i + 1 - lo] != 0)
                 break;
             ascii[n++] = (char)buf[i + lo];
         }
         ascii[n] = '\0';
-        return aaig_identify((const unsigned char *)ascii, n, 1) == AAIG_ID_YES ? AAIG_ID_UTF16
-                                                                               : AAIG_ID_NO;
+        const int complete = at_eof || i + 1 < len;
+        switch (aaig_identify((const unsigned char *)ascii, n, complete)) {
+        case AAIG_ID_YES: return AAIG_ID_UTF16;
+        case AAIG_ID_MORE: return AAIG_ID_MORE;
+        default: return AAIG_ID_NO;
+        }
     }
     size_t i = skip_bom(buf, len);
     for (;;) {
