@@ -79,8 +79,15 @@ run_cross() {  # run_cross ARCH
     >/dev/null || return 1
   cmake --build "$b" -j"$jobs" >/dev/null || return 1
   readelf -h "$b/autotest/aaig_unit_tests" | grep -E "Class|Data|Machine"
-  ctest --test-dir "$b" --output-on-failure -j"$jobs" | tail -n 3
-  return "${PIPESTATUS[0]}"
+  # Under qemu a pool of 64 threads takes seconds to start: the hang watchdog waits longer,
+  # and one test at a time keeps the emulators' memory in bounds. The random grids at 16 and
+  # 64 threads take minutes there (they run natively); 2, 3 and 7 threads and the split test
+  # up to 256 threads run on every architecture.
+  AAIG_TEST_STALL_SECONDS=120 ctest --test-dir "$b" --output-on-failure -j1 \
+    -E 'RandomGridsAndErrors/(16|64)threads' > "$b/ctest.log"
+  local rc=$?
+  [ $rc = 0 ] && tail -n 3 "$b/ctest.log" || cat "$b/ctest.log"
+  return $rc
 }
 
 declare -A result seconds

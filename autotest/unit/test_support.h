@@ -35,10 +35,16 @@ inline void step(const std::string &what)
     g_progress++;
 }
 
-constexpr int kStallSeconds = 3;
+// Seconds without progress before a watched test is declared hung; AAIG_TEST_STALL_SECONDS
+// raises it where everything is slow (under qemu, under ThreadSanitizer).
+inline int stall_seconds()
+{
+    const char *s = std::getenv("AAIG_TEST_STALL_SECONDS");
+    return s && std::atoi(s) > 0 ? std::atoi(s) : 3;
+}
 
 // Runs body(arg) in this (child) process; exits 0 when it returns "", 1 after printing what it
-// returned, 2 when no step() was made for kStallSeconds.
+// returned, 2 when no step() was made for stall_seconds().
 [[noreturn]] inline void run_watched(std::string (*body)(unsigned), unsigned arg)
 {
     std::thread([] {
@@ -50,14 +56,14 @@ constexpr int kStallSeconds = 3;
             if (now != last) {
                 last = now;
                 since = std::chrono::steady_clock::now();
-            } else if (std::chrono::steady_clock::now() - since > std::chrono::seconds(kStallSeconds)) {
+            } else if (std::chrono::steady_clock::now() - since > std::chrono::seconds(stall_seconds())) {
                 std::string what;
                 {
                     std::lock_guard<std::mutex> lock(g_step_mutex);
                     what = g_step;
                 }
                 std::fprintf(stderr, "HUNG: no progress for %d s (deadlock in the thread pool?) during: %s\n",
-                             kStallSeconds, what.c_str());
+                             stall_seconds(), what.c_str());
                 std::fflush(stderr);
                 std::_Exit(2);
             }

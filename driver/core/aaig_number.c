@@ -330,14 +330,14 @@ static inline uint64_t swar_digits(uint64_t w, unsigned len)
     return ((v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
 }
 
-static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                       100000000};
-
 #ifdef AAIG_HAVE_SWAR
 #define AAIG_SWAR 1
 #endif
 
 #ifdef AAIG_SWAR
+static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                       100000000};
+
 /* Length (0..8) of the digit run starting the 8 bytes w. */
 static ALWAYS_INLINE unsigned digit_run_length(uint64_t w)
 {

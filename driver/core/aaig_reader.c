@@ -69,7 +69,7 @@ aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
     r->nidx = cfg->nrows / r->stride + 1;
     r->ckpt_tokens = r->stride * cfg->ncols;
     r->buf = malloc(r->cap + 1);
-    r->idx = malloc(r->nidx * sizeof(uint64_t));
+    r->idx = malloc((size_t)r->nidx * sizeof(uint64_t)); /* nidx <= MAX_INDEX + 1 */
     if (!r->buf || !r->idx) {
         aaig_reader_free(r);
         return NULL;
@@ -272,7 +272,8 @@ static void parse_piece(piece *pc)
         uint64_t lim = next_ckpt(r, tok);
         uint64_t n_want = lim - tok < pc->max - done ? lim - tok : pc->max - done;
         const char *next;
-        size_t n = aaig_parse_values(p, pc->end, n_want, r->cfg.type, pc->out + done * vsize,
+        /* Every value parsed lands in the caller's buffer: counts fit in a size_t. */
+        size_t n = aaig_parse_values(p, pc->end, (size_t)n_want, r->cfg.type, pc->out + done * vsize,
                                      &next, &pc->status, &pc->bad);
         done += n;
         if (n) {
