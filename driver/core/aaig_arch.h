@@ -4,6 +4,18 @@
 #ifndef AAIG_ARCH_H
 #define AAIG_ARCH_H
 
+#include <float.h>
+
+/* Clinger's fast path needs each multiply or divide rounded once, to double. Where double
+ * arithmetic runs in wider registers (32-bit x86's x87 unit: FLT_EVAL_METHOD 2), the result
+ * would be rounded twice and may be one unit off: there Eisel-Lemire (integer arithmetic)
+ * does its work. This is a correctness condition, not a speed choice. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define AAIG_EXACT_DOUBLE_OPS 1
+#else
+#define AAIG_EXACT_DOUBLE_OPS 0
+#endif
+
 #ifndef AAIG_PORTABLE
 /* The structural scan, 16 bytes a compare (the x86-64 baseline). */
 #if defined(__SSE2__)

@@ -239,7 +239,7 @@ const char *aaig_parse_double_ws(const char *p, double *out, int *is_null)
         }
         /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE operation gives the
          * correctly rounded result. */
-        if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        if (AAIG_EXACT_DOUBLE_OPS && m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
             double v = (double)m;
             v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
             *out = neg ? -v : v;
@@ -459,7 +459,7 @@ static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
 value:
     if (n && is_ws((unsigned char)*q)) {
         double v = (double)m;
-        if (m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        if (AAIG_EXACT_DOUBLE_OPS && m <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
             /* Both operations always run, one of them with 1.0 (exact): no branch on the
              * exponent's sign, which is random in many grids. */
             const int below = exp10 >> 31; /* all ones when negative */
