@@ -273,8 +273,8 @@ static void parse_piece(piece *pc)
         uint64_t n_want = lim - tok < pc->max - done ? lim - tok : pc->max - done;
         const char *next;
         /* Every value parsed lands in the caller's buffer: counts fit in a size_t. */
-        size_t n = aaig_parse_values(p, pc->end, (size_t)n_want, r->cfg.type, pc->out + done * vsize,
-                                     &next, &pc->status, &pc->bad);
+        size_t n = aaig_parse_values(p, pc->end, (size_t)n_want, r->cfg.type,
+                                     pc->out + done * vsize, &next, &pc->status, &pc->bad);
         done += n;
         if (n) {
             pc->next = next;

@@ -34,7 +34,8 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     if (rw != GF_Read)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, ds->GetDescription(), "expected read-only access: the "
+        FastAAIGridError(CE_Failure, CPLE_NotSupported,
+                         ds->GetDescription(), "expected read-only access: the "
                                                            "driver cannot update files");
         return CE_Failure;
     }

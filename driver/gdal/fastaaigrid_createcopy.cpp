@@ -61,7 +61,8 @@ bool FormatOptions(const char *fn, CSLConstList options, aaig_format_options *op
     const char *significant = CSLFetchNameValue(options, "SIGNIFICANT_DIGITS");
     if (decimals && significant)
     {
-        FastAAIGridError(CE_Warning, CPLE_IllegalArg, fn, "Conflicting precision arguments, using DECIMAL_PRECISION");
+        FastAAIGridError(CE_Warning, CPLE_IllegalArg,
+                         fn, "Conflicting precision arguments, using DECIMAL_PRECISION");
         significant = nullptr;
     }
     const char *name = decimals ? "DECIMAL_PRECISION" : "SIGNIFICANT_DIGITS";
@@ -174,7 +175,7 @@ void FormatTask(void *ctx, unsigned t)
     job->length[t] = n;
 }
 
-// The built-in up to GDAL 3.7 takes a first data line that starts with a letter ("nan",
+// The built-in of GDAL 3.6 takes a first data line that starts with a letter ("nan",
 // "inf") for a header line and fails to open the file: such a line is started with a space,
 // which every reader skips.
 bool StartsWithALetter(const FormatJob &job)
@@ -239,7 +240,8 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         progress = GDALDummyProgress;
     if (src->GetRasterCount() != 1)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected a source with 1 band, found %d",
+        FastAAIGridError(CE_Failure, CPLE_NotSupported,
+                         fn, "expected a source with 1 band, found %d",
                          src->GetRasterCount());
         return nullptr;
     }
@@ -326,7 +328,8 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     std::unique_ptr<VSILFILE, FileCloser> fp(VSIFOpenL(fn, "wb"));
     if (!fp)
     {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn, "cannot create the file: %s", VSIStrerror(errno));
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed,
+                         fn, "cannot create the file: %s", VSIStrerror(errno));
         return nullptr;
     }
     auto fail = [&](CPLErrorNum num, const char *what)
@@ -420,7 +423,8 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     }
     if (VSIFCloseL(fp.release()) != 0)
     {
-        FastAAIGridError(CE_Failure, CPLE_FileIO, fn, "write failed when closing the file (disk full?)");
+        FastAAIGridError(CE_Failure, CPLE_FileIO,
+                         fn, "write failed when closing the file (disk full?)");
         RemovePartialFile(fn);
         return nullptr;
     }

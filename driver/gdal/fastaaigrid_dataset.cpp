@@ -211,13 +211,15 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     const char *fn = oi->pszFilename;
     if (oi->eAccess == GA_Update)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected read-only access: the driver cannot update "
+        FastAAIGridError(CE_Failure, CPLE_NotSupported,
+                         fn, "expected read-only access: the driver cannot update "
                                          "files (write a new one with CreateCopy)");
         return nullptr;
     }
     if (oi->nHeaderBytes == 0)
     {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed,
+                         fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
                                          "...), found an empty file");
         return nullptr;
     }
