@@ -82,16 +82,21 @@ run_portable() {
     FASTAAIGRID_PLUGIN_DIR=$b /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
 }
 
-# Death tests re-execute the test binary, so it must run by itself. A kernel without 32-bit
-# x86 support runs i386 binaries through qemu once registered with binfmt_misc (qemu-user-static
-# registers every architecture but the host's own family).
-i386_binfmt() {  # i386_binfmt BINARY
+# Death tests re-execute the test binary, so it must run by itself: through qemu-user,
+# registered with the kernel's binfmt_misc. qemu-user-static has entries for every
+# architecture but the host's own family; a kernel without 32-bit x86 support gets one here.
+binfmt_for() {  # binfmt_for BINARY ARCH
   "$1" --gtest_list_tests >/dev/null 2>&1 && return 0
   local reg=/proc/sys/fs/binfmt_misc
   mountpoint -q $reg || mount -t binfmt_misc binfmt_misc $reg
-  [ -e $reg/fastaaigrid-i386 ] ||
-    printf '%s' ':fastaaigrid-i386:M::\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-i386-static:F' > $reg/register
-  "$1" --gtest_list_tests >/dev/null 2>&1 || { echo "cannot run i386 binaries"; return 1; }
+  case $2 in
+    i686)
+      [ -e $reg/fastaaigrid-i386 ] ||
+        printf '%s' ':fastaaigrid-i386:M::\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-i386-static:F' > $reg/register ;;
+    arm64) update-binfmts --enable qemu-aarch64 ;;
+    *) update-binfmts --enable "qemu-$2" ;;
+  esac
+  "$1" --gtest_list_tests >/dev/null 2>&1 || { echo "cannot run $2 binaries"; return 1; }
 }
 
 # The core alone, cross-compiled and linked statically so that qemu-user runs it with no
@@ -104,7 +109,7 @@ run_cross() {  # run_cross ARCH
     s390x) triplet=s390x-linux-gnu qemu=qemu-s390x-static ;;
     *) echo "unknown architecture $arch"; return 1 ;;
   esac
-  need_host_packages "g++-$triplet" qemu-user-static googletest cmake
+  need_host_packages "g++-$triplet" qemu-user-static binfmt-support googletest cmake
   local b=$repo/build-cross-$arch
   cmake -S . -B "$b" -DCMAKE_BUILD_TYPE=Release -DFASTAAIGRID_WERROR=ON \
     -DFASTAAIGRID_CORE_ONLY=ON -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$arch" \
@@ -113,7 +118,7 @@ run_cross() {  # run_cross ARCH
     >/dev/null || return 1
   cmake --build "$b" -j"$jobs" >/dev/null || return 1
   readelf -h "$b/autotest/aaig_unit_tests" | grep -E "Class|Data|Machine"
-  [ "$arch" = i686 ] && { i386_binfmt "$b/autotest/aaig_unit_tests" || return 1; }
+  binfmt_for "$b/autotest/aaig_unit_tests" "$arch" || return 1
   # Under qemu a pool of 64 threads takes seconds to start: the hang watchdog waits longer,
   # and one test at a time keeps the emulators' memory in bounds. The random grids at 16 and
   # 64 threads take minutes there (they run natively); 2, 3 and 7 threads and the split test
