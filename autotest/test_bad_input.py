@@ -13,9 +13,9 @@ The rule checked throughout:
 
 Expected positions and offsets are computed from the text each test writes.
 Where GDAL 3.6.2's built-in AAIGrid is silently wrong on the same input, the
-test also pins down what the built-in does (reference/builtin-aaigrid.md
-sections 1.6, 2.5, 2.6); those assertions fail loudly if the built-in does
-not behave as claimed.
+test also pins down what the built-in does (the README's "Differences from
+the built-in"); those assertions fail loudly if the built-in does not behave
+as claimed.
 """
 
 import gzip

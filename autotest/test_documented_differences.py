@@ -4,8 +4,9 @@ Each test asserts FastAAIGrid's values, taken from the text the test wrote (or
 from the built-in reading a clean equivalent of the file).  Where cheap, a
 second assertion pins down what the GDAL 3.6.2 built-in does instead, so the
 test documents the quirk; those assertions fail loudly if the built-in does
-not behave as claimed (see reference/builtin-aaigrid.md, sections 1.4, 2.1,
-2.5).  Error cases (open or read failures) are tested elsewhere.
+not behave as claimed (see the README's "Differences from the built-in",
+which says per GDAL version what its built-in does).  Error cases (open or
+read failures) are tested elsewhere.
 """
 
 import math

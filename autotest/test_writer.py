@@ -1,7 +1,7 @@
 """The FastAAIGrid WRITER: ``CreateCopy`` / ``gdal.Translate(format='FastAAIGrid')``.
 
 What is checked (see driver/gdal/fastaaigrid_createcopy.cpp, driver/core/aaig_format.c
-and reference/builtin-aaigrid.md section 4):
+and the README's "Writing" and "Differences from the built-in"):
 
 1. Round trips for every source data type, random values (fixed seeds) and edge values,
    read back with FastAAIGrid AND with the built-in AAIGrid reader: integers exactly,
