@@ -3,7 +3,7 @@
 set -euo pipefail
 # Usage: .ci/install-deps.sh [--list]   (--list: print the packages, install nothing)
 packages=(build-essential cmake libgdal-dev gdal-bin libgtest-dev
-          python3-gdal python3-numpy python3-pytest python3-rasterio)
+          python3-gdal python3-numpy python3-pytest python3-rasterio python3-distributed)
 if [ "${1:-}" = "--list" ]; then
   echo "${packages[*]}"
   exit 0
