@@ -3,6 +3,7 @@ spelling of NaN and infinity in the middle of a Float64 grid (for the README's t
 Run: GDAL_DRIVER_PATH=build /usr/bin/python3 autotest/probe_specials.py"""
 from osgeo import gdal
 
+gdal.DontUseExceptions()
 gdal.PushErrorHandler("CPLQuietErrorHandler")
 TOKENS = ["nan", "NaN", "NAN", "-nan", "+nan", "nan(123)", "inf", "Inf", "INF", "-inf", "+inf",
           "infinity", "Infinity", "-Infinity", "1e999", "1.#INF", "-1.#INF", "1.#QNAN"]
