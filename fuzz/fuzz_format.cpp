@@ -150,6 +150,25 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
     return 0;
 }
 
+// The input read as values of T: each one's shortest text, alone and through
+// aaig_format_value, must read back to the identical value.
+template <class T>
+std::vector<T> check_shortest(const uint8_t *data, size_t size, aaig_vtype type,
+                              int (*format)(T, char *),
+                              void (*check)(T, const char *, int, const char *))
+{
+    std::vector<T> v(size / sizeof(T));
+    if (!v.empty())
+        std::memcpy(v.data(), data, v.size() * sizeof(T));
+    char buf[64];
+    const aaig_format_options opt{type, AAIG_FMT_SHORTEST, 0, nullptr};
+    for (size_t i = 0; i < v.size(); i++) {
+        check(v[i], buf, format(v[i], buf), "shortest text");
+        check(v[i], buf, aaig_format_value(v.data(), i, &opt, buf), "aaig_format_value");
+    }
+    return v;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 4096)
@@ -158,30 +177,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     char buf[64];
-    // float64
-    const size_t n64 = size / 8;
-    std::vector<double> d(n64);
-    if (n64)
-        std::memcpy(d.data(), data, n64 * 8);
-    for (size_t i = 0; i < n64; i++) {
-        int n = aaig_format_f64(d[i], buf);
-        check_f64_text(d[i], buf, n, "aaig_format_f64");
-        aaig_format_options opt{AAIG_V_F64, AAIG_FMT_SHORTEST, 0, nullptr};
-        n = aaig_format_value(d.data(), i, &opt, buf);
-        check_f64_text(d[i], buf, n, "aaig_format_value(F64)");
-    }
-    // float32
-    const size_t n32 = size / 4;
-    std::vector<float> f(n32);
-    if (n32)
-        std::memcpy(f.data(), data, n32 * 4);
-    for (size_t i = 0; i < n32; i++) {
-        int n = aaig_format_f32(f[i], buf);
-        check_f32_text(f[i], buf, n, "aaig_format_f32");
-        aaig_format_options opt{AAIG_V_F32, AAIG_FMT_SHORTEST, 0, nullptr};
-        n = aaig_format_value(f.data(), i, &opt, buf);
-        check_f32_text(f[i], buf, n, "aaig_format_value(F32)");
-    }
+    const std::vector<double> d =
+        check_shortest<double>(data, size, AAIG_V_F64, aaig_format_f64, check_f64_text);
+    const std::vector<float> f =
+        check_shortest<float>(data, size, AAIG_V_F32, aaig_format_f32, check_f32_text);
+    const size_t n64 = d.size(), n32 = f.size();
     // Rows (the hint carried from value to value in a row must not change any text).
     const char *nan_text = (ctl & 1) ? "-9999" : nullptr;
     check_row(d.data(), n64, AAIG_V_F64, AAIG_FMT_SHORTEST, 0, nan_text);
