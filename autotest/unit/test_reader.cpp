@@ -911,3 +911,57 @@ TEST(ReaderErrors, NulInAnOverlongTokenSameErrorAtAnyWindow)
         }
     }
 }
+
+// Fault injection: the read callback fails from every byte offset of the file on. Every read,
+// row by row, through tiny and large windows, either returns the right values or AAIG_E_IO
+// with the error filled in; once the file reads again, a whole read is right (the failure is
+// not remembered as data).
+namespace {
+std::string check_read_failures(unsigned threads)
+{
+    std::string data;
+    for (int i = 0; i < 240; i++)
+        data += std::to_string(i * 7 % 1000) + (i % 12 == 11 ? "\n" : " ");
+    const uint64_t ncols = 12, nrows = 20;
+    std::vector<int32_t> want(ncols * nrows);
+    for (uint64_t i = 0; i < want.size(); i++)
+        want[i] = (int32_t)(i * 7 % 1000);
+    for (size_t chunk : {(size_t)1, (size_t)0}) {
+        for (uint64_t k = 0; k <= data.size(); k += 7) {
+            step("fail from " + std::to_string(k) + ", chunk " + std::to_string(chunk));
+            const std::string where = " (fail from " + std::to_string(k) + ", chunk " +
+                                      std::to_string(chunk) + ")";
+            MemFile f;
+            f.data = data;
+            f.fail_from = k;
+            Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, threads);
+            std::vector<int32_t> out(want.size(), -1);
+            for (uint64_t row = 0; row < nrows; row += 5) {
+                aaig_read_error err;
+                const aaig_status st = aaig_reader_read(r.get(), row, 5, out.data(), &err);
+                if (st == AAIG_OK && !std::equal(out.begin(), out.begin() + 5 * ncols,
+                                                 want.begin() + row * ncols))
+                    return "wrong values in rows " + std::to_string(row) + where;
+                if (st != AAIG_OK && (st != AAIG_E_IO || err.status != AAIG_E_IO))
+                    return std::string("status ") + status_name(st) + where;
+            }
+            f.fail_from = UINT64_MAX;
+            aaig_read_error err;
+            if (aaig_reader_read(r.get(), 0, nrows, out.data(), &err) != AAIG_OK || out != want)
+                return "the whole read after the failure is wrong" + where;
+        }
+    }
+    return "";
+}
+} // namespace
+
+TEST(ReaderErrors, ReadFailureFromEveryOffset)
+{
+    EXPECT_EQ(check_read_failures(1), "");
+}
+
+TEST(ReaderErrorsDeathTest, ReadFailureFromEveryOffsetTwoThreads)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(check_read_failures, 2), ::testing::ExitedWithCode(0), "");
+}
