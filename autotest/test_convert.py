@@ -425,7 +425,7 @@ def test_dask_worker_killed_mid_run(dask_client, tiles_dir, local_run, tmp_path)
     assert_complete(out, tile_sources(tiles_dir))
     for name in tile_sources(tiles_dir):
         assert sha256(os.path.join(out, name + ".tif")) == sha256(os.path.join(local_run[0], name + ".tif"))
-    dask_client.wait_for_workers(2, timeout=30)       # the nanny restarts it
+    dask_client.wait_for_workers(2, timeout=300)      # the nanny restarts it (slow under qemu)
 
 
 def test_cli_with_scheduler(dask_client, tiles_dir, local_run, tmp_path):
