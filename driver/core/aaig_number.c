@@ -331,10 +331,6 @@ static inline uint64_t swar_digits(uint64_t w, unsigned len)
 }
 
 #ifdef AAIG_HAVE_SWAR
-#define AAIG_SWAR 1
-#endif
-
-#ifdef AAIG_SWAR
 static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                        100000000};
 
@@ -376,7 +372,7 @@ static ALWAYS_INLINE double with_sign(double v, int neg)
     return v;
 }
 
-#ifdef AAIG_SWAR
+#ifdef AAIG_HAVE_SWAR
 /* The common shapes of a token at p, reading at most 48 bytes from p; the result is always
  * finite. Returns NULL for anything else: the general path then decides. */
 static ALWAYS_INLINE const char *parse_double_swar(const char *p, double *out)
@@ -487,7 +483,7 @@ static ALWAYS_INLINE const char *skip_ws(const char *p, const char *end)
 
 /* Fast paths: the common shapes of a token at p, reading at most 48 bytes from p. They return
  * the token's end, or NULL for anything else (the general path then decides). */
-#ifdef AAIG_SWAR
+#ifdef AAIG_HAVE_SWAR
 static ALWAYS_INLINE const char *int32_fast(const char *p, int32_t *out)
 {
     const char *s = p;

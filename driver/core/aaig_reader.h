@@ -33,7 +33,8 @@ typedef struct {
     aaig_status status;
     uint64_t row, col;     /* the value concerned (0-based) */
     uint64_t offset;       /* its byte offset in the file (for AAIG_E_SHORT: end of file) */
-    uint64_t values_found; /* AAIG_E_SHORT: values present in the file */
+    uint64_t values_found; /* AAIG_E_SHORT: values present in the file;
+                            * AAIG_E_ROWS: rows asked for */
     char token[48];        /* the offending token, shortened, non-printables as '?' */
 } aaig_read_error;
 

@@ -253,6 +253,19 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
         return nullptr;
     }
 
+    // A header whose edges overflow is refused before anything is read or allocated.
+    double gt[6];
+    const bool isPoint = aaig_header_geotransform(&h, gt) != 0;
+    if (!std::all_of(gt, gt + 6, [](double v) { return std::isfinite(v); }))
+    {
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
+                         "header: expected the grid's edges to be finite numbers, found a "
+                         "grid that reaches beyond the range of doubles (origin %.17g, %.17g, "
+                         "cell size %.17g x %.17g)",
+                         gt[0], gt[3], gt[1], -gt[5]);
+        return nullptr;
+    }
+
     int scan = 0;
     double nodata = 0.0;
     aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
@@ -300,17 +313,9 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     ds->m_type = type;
     ds->SetBand(1, new FastAAIGridBand(ds.get(), ToGDAL(type), h.has_nodata != 0, nodata));
 
-    if (aaig_header_geotransform(&h, ds->m_gt))
+    memcpy(ds->m_gt, gt, sizeof(gt));
+    if (isPoint)
         ds->SetMetadataItem(GDALMD_AREA_OR_POINT, GDALMD_AOP_POINT);
-    if (!std::all_of(ds->m_gt, ds->m_gt + 6, [](double v) { return std::isfinite(v); }))
-    {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
-                         "header: expected the grid's edges to be finite numbers, found a "
-                         "grid that reaches beyond the range of doubles (origin %.17g, %.17g, "
-                         "cell size %.17g x %.17g)",
-                         ds->m_gt[0], ds->m_gt[3], ds->m_gt[1], -ds->m_gt[5]);
-        return nullptr;
-    }
     ds->LoadPrj(fn);
 
     ds->SetDescription(fn);
