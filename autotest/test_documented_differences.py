@@ -192,6 +192,37 @@ def test_data_starting_with_bare_null_line_nodata_null():
     assert got[2].ravel().tolist() == [1.5, 2.0, 0.0], "built-in: grid shifted, 0 at the end"
 
 
+NULL_WITH_NUMERIC_NODATA = [  # (NODATA_value, DATATYPE open option, type, nodata as stored)
+    ("-9999", None, "Float32", np.float32(-9999)),
+    ("-9999.5", None, "Float32", np.float32(-9999.5)),
+    ("-9999", "Float64", "Float64", np.float64(-9999)),
+    ("0.1", "Float64", "Float64", np.float64(0.1)),
+]
+
+
+@pytest.mark.parametrize("nodata, forced, dtype, expected_nodata", NULL_WITH_NUMERIC_NODATA)
+def test_null_cell_reads_as_numeric_nodata(nodata, forced, dtype, expected_nodata):
+    """A `null` cell in a grid whose NODATA_value is a number reads as that nodata; the
+    built-in reads -FLT_MAX / -DBL_MAX, neither data nor nodata (robustness finding 5)."""
+    path = write_vsimem("null_numeric.asc", text(
+        ["ncols 3", "nrows 2", "xllcorner 0", "yllcorner 0", "cellsize 1", f"NODATA_value {nodata}"],
+        ["1 null 3", "null 5.5 6"]))
+    oo = [f"DATATYPE={forced}"] if forced else None
+    got_type, got_nodata, pixels = read_fast(path, oo)
+    assert got_type == dtype
+    assert got_nodata == float(nodata) if dtype == "Float64" else np.float32(got_nodata) == expected_nodata
+    ctype = np.float32 if dtype == "Float32" else np.float64
+    nd = ctype(expected_nodata)
+    assert_pixels(pixels, np.array([[1, nd, 3], [nd, 5.5, 6]], dtype=ctype))
+    masked = np.ma.masked_equal(pixels, ctype(got_nodata))
+    assert masked.count() == 4 and masked.min() == 1 and masked.max() == 6
+
+    got = builtin_result(path, oo)
+    assert got is not None and got[0] == dtype
+    huge = -FLT_MAX if dtype == "Float32" else -np.finfo(np.float64).max
+    assert got[2][0, 1] == ctype(huge) and got[2][1, 0] == ctype(huge), "built-in: -FLT_MAX/-DBL_MAX"
+
+
 # --------------------------------------------------------------------------
 # 3. Integer grids whose only non-integer tokens are nan / inf / null / Infinity
 # --------------------------------------------------------------------------

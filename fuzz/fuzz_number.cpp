@@ -246,7 +246,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         std::vector<unsigned char> out(toks.size() * 8);
         const char *next = nullptr, *bad = nullptr;
         aaig_status st = AAIG_OK;
-        size_t n = aaig_parse_values(p, end, toks.size(), (aaig_type)type, out.data(), &next, &st, &bad);
+        size_t n = aaig_parse_values(p, end, toks.size(), (aaig_type)type, out.data(), &next, &st, &bad,
+                                     aaig_null_default((aaig_type)type));
         // Expected: values up to the first token that does not convert.
         size_t k = 0;
         aaig_status want = AAIG_OK;

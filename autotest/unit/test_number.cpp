@@ -390,7 +390,8 @@ namespace {
     const char *next = nullptr, *bad = nullptr;
     aaig_status st = AAIG_OK;
     size_t n = aaig_parse_values(text.data(), text.data() + text.size(), tokens.size(),
-                                 AAIG_FLOAT64, out.data(), &next, &st, &bad);
+                                 AAIG_FLOAT64, out.data(), &next, &st, &bad,
+                                 aaig_null_default(AAIG_FLOAT64));
     if (st != AAIG_OK)
         return ::testing::AssertionFailure() << "aaig_parse_values stopped at '"
                                              << std::string(bad, std::strcspn(bad, " ")) << "'";
@@ -495,7 +496,8 @@ TEST(ParseValuesBulk, NineDigitMantissasWithEveryExponentSpelling)
         const char *next = nullptr, *bad = nullptr;
         aaig_status st = AAIG_OK;
         size_t n = aaig_parse_values(text.data(), text.data() + text.size(), 4, AAIG_FLOAT64,
-                                     out.data(), &next, &st, &bad);
+                                     out.data(), &next, &st, &bad,
+                                     aaig_null_default(AAIG_FLOAT64));
         ASSERT_EQ(n, 2u) << s;
         ASSERT_EQ(st, AAIG_E_TOKEN) << s;
         ASSERT_EQ(bad, text.data() + 8) << s;
@@ -580,12 +582,48 @@ TEST(ParseDouble, TokenLongerThanMaxTokenRejectedByEveryEntryPoint)
             const char *next = nullptr, *bad = nullptr;
             aaig_status st = AAIG_OK;
             size_t n = aaig_parse_values(text.data(), text.data() + text.size(), 3, type, out,
-                                         &next, &st, &bad);
+                                         &next, &st, &bad, aaig_null_default(type));
             EXPECT_EQ(n, 1u) << "type " << type;
             EXPECT_NE(st, AAIG_OK) << "type " << type;
             EXPECT_EQ(bad, text.data() + 2) << "type " << type;
         }
     }
+}
+
+// A `null` token reads as the null value given (the band's numeric nodata), cast like any
+// value; the built-in's default is -FLT_MAX / -DBL_MAX; Int32 has no null.
+TEST(ParseValues, NullReadsAsTheNullValue)
+{
+    // Padded past the fast path's 128-byte zone, so both the general and block paths run.
+    std::string text = "1 null 3 nan null\n" + std::string(200, ' ');
+    const char *next = nullptr, *bad = nullptr;
+    aaig_status st = AAIG_OK;
+    float f[5];
+    ASSERT_EQ(aaig_parse_values(text.data(), text.data() + text.size(), 5, AAIG_FLOAT32, f,
+                                &next, &st, &bad, 0.1),
+              5u);
+    EXPECT_EQ(f[1], 0.1f);
+    EXPECT_EQ(f[4], 0.1f);
+    EXPECT_TRUE(std::isnan(f[3]));
+    ASSERT_EQ(aaig_parse_values(text.data(), text.data() + text.size(), 5, AAIG_FLOAT32, f,
+                                &next, &st, &bad, aaig_null_default(AAIG_FLOAT32)),
+              5u);
+    EXPECT_EQ(f[1], -FLT_MAX);
+    ASSERT_EQ(aaig_parse_values(text.data(), text.data() + text.size(), 5, AAIG_FLOAT32, f,
+                                &next, &st, &bad, -1e300), 5u);
+    EXPECT_EQ(f[1], -FLT_MAX) << "clamped like any value";
+    double d[5];
+    ASSERT_EQ(aaig_parse_values(text.data(), text.data() + text.size(), 5, AAIG_FLOAT64, d,
+                                &next, &st, &bad, 0.1),
+              5u);
+    EXPECT_EQ(d[1], 0.1);
+    EXPECT_EQ(d[4], 0.1);
+    int32_t i[5];
+    EXPECT_EQ(aaig_parse_values(text.data(), text.data() + text.size(), 5, AAIG_INT32, i, &next,
+                                &st, &bad, -9999),
+              1u);
+    EXPECT_EQ(st, AAIG_E_RANGE);
+    EXPECT_EQ(bad, text.data() + 2);
 }
 
 // ---- band-type conversions --------------------------------------------------------------------
@@ -666,7 +704,7 @@ Values parse_values(const std::string &text, size_t max, aaig_type type, std::ve
     const char *next = nullptr, *bad = reinterpret_cast<const char *>(1);
     aaig_status st = AAIG_E_IO;
     size_t n = aaig_parse_values(text.data(), text.data() + text.size(), max, type, out.data(),
-                                 &next, &st, &bad);
+                                 &next, &st, &bad, aaig_null_default(type));
     return {n, st, next ? next - text.data() : -1, bad ? bad - text.data() : -1};
 }
 
@@ -836,7 +874,8 @@ TEST(ParseValues, Int32BlocksResumeAnywhere)
         const size_t max = std::min<size_t>(1 + rng() % 300, want.size() - done);
         const char *next = nullptr, *bad = nullptr;
         aaig_status st;
-        size_t n = aaig_parse_values(p, end, max, AAIG_INT32, out.data() + done, &next, &st, &bad);
+        size_t n = aaig_parse_values(p, end, max, AAIG_INT32, out.data() + done, &next, &st, &bad,
+                                     0.0);
         ASSERT_EQ(st, AAIG_OK);
         ASSERT_EQ(n, max) << "at value " << done;
         // just past the last value: at whitespace, after a non-whitespace byte
@@ -913,7 +952,8 @@ TEST(ParseValues, ExactBufferEndingInWhitespace)
     std::vector<double> out(20);
     const char *next = nullptr, *bad = nullptr;
     aaig_status st;
-    size_t n = aaig_parse_values(b.begin(), b.end(), 20, AAIG_FLOAT64, out.data(), &next, &st, &bad);
+    size_t n = aaig_parse_values(b.begin(), b.end(), 20, AAIG_FLOAT64, out.data(), &next, &st, &bad,
+                                 aaig_null_default(AAIG_FLOAT64));
     EXPECT_EQ(st, AAIG_OK);
     EXPECT_EQ(n, 8u);
     EXPECT_EQ(next, b.end());
@@ -927,7 +967,8 @@ namespace {
     double out[4];
     const char *next = nullptr, *bad = nullptr;
     aaig_status st = AAIG_OK;
-    aaig_parse_values(b.begin(), b.end(), 4, AAIG_FLOAT64, out, &next, &st, &bad);
+    aaig_parse_values(b.begin(), b.end(), 4, AAIG_FLOAT64, out, &next, &st, &bad,
+                      aaig_null_default(AAIG_FLOAT64));
     return st;
 }
 } // namespace

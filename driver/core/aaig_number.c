@@ -534,8 +534,10 @@ static const char *general_double(const char *p, double *d, int *is_null, aaig_s
     return q;
 }
 
-static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
+static const char *int32_general(const char *p, int32_t *out, double null_value,
+                                 aaig_status *st)
 {
+    (void)null_value; /* null is out of Int32's range */
     const char *s = p;
     int neg = 0;
     if (*s == '-' || *s == '+') {
@@ -566,25 +568,31 @@ static const char *int32_general(const char *p, int32_t *out, aaig_status *st)
     return *st == AAIG_OK ? s : NULL;
 }
 
-static const char *float32_general(const char *p, float *out, aaig_status *st)
+static const char *float32_general(const char *p, float *out, double null_value,
+                                   aaig_status *st)
 {
     double d;
     int is_null;
     const char *q = general_double(p, &d, &is_null, st);
-    if (q)
-        *out = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d, is_null);
+    if (q && is_null)
+        *out = to_float32(null_value, 0);
+    else if (q)
+        *out = to_float32(isinf(d) && is_numeric_literal(p) ? copysign(DBL_MAX, d) : d, 0);
     return q;
 }
 
-static const char *float64_general(const char *p, double *out, aaig_status *st)
+static const char *float64_general(const char *p, double *out, double null_value,
+                                   aaig_status *st)
 {
     double d;
     int is_null;
     const char *q = general_double(p, &d, &is_null, st);
     if (q)
-        *out = is_null ? -DBL_MAX : d;
+        *out = is_null ? null_value : d;
     return q;
 }
+
+double aaig_null_default(aaig_type type) { return type == AAIG_FLOAT32 ? -FLT_MAX : -DBL_MAX; }
 
 /* Bytes a 64-byte block needs after it: the fast paths read 48 bytes from a token start. */
 #define BLOCK_ZONE 128
@@ -649,7 +657,7 @@ static const char *float64_general(const char *p, double *out, aaig_status *st)
             p = skip_ws(p, end);                                                             \
             if (p == end)                                                                    \
                 break;                                                                       \
-            const char *q = GENERAL(p, &o[n], status);                                       \
+            const char *q = GENERAL(p, &o[n], null_value, status);                           \
             if (q && (size_t)(q - p) > AAIG_MAX_TOKEN) {                                     \
                 *status = AAIG_E_TOO_LONG;                                                   \
                 q = NULL;                                                                    \
@@ -665,7 +673,8 @@ static const char *float64_general(const char *p, double *out, aaig_status *st)
     } while (0)
 
 size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig_type type,
-                         void *out, const char **next, aaig_status *status, const char **bad)
+                         void *out, const char **next, aaig_status *status, const char **bad,
+                         double null_value)
 {
     size_t n = 0;
     const char *last = p;

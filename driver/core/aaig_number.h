@@ -33,9 +33,15 @@ aaig_status aaig_to_int32(double v, int is_null, int32_t *out);
  * `type`. Precondition: end == p or end[-1] is whitespace, so every token in the range is
  * complete. Returns the number of values stored; *next is set just past the last value parsed.
  * On a bad token (or one longer than AAIG_MAX_TOKEN), stops there: *status is set and *bad
- * points at the token. */
+ * points at the token. A `null` token reads as null_value (cast to Float32 as any value) in
+ * Float32 and Float64; in Int32 it is AAIG_E_RANGE. */
 size_t aaig_parse_values(const char *p, const char *end, size_t max_values, aaig_type type,
-                         void *out, const char **next, aaig_status *status, const char **bad);
+                         void *out, const char **next, aaig_status *status, const char **bad,
+                         double null_value);
+
+/* What the built-in reads `null` as: -FLT_MAX in Float32, -DBL_MAX in Float64 (the nodata
+ * value a `null` NODATA_value gives). */
+double aaig_null_default(aaig_type type);
 
 #ifdef __cplusplus
 }

@@ -263,6 +263,8 @@ static void parse_piece(piece *pc)
 {
     aaig_reader *r = pc->r;
     size_t vsize = aaig_type_size(r->cfg.type);
+    const double null_value =
+        r->cfg.has_null_value ? r->cfg.null_value : aaig_null_default(r->cfg.type);
     const char *p = pc->p;
     uint64_t done = 0;
     pc->status = AAIG_OK;
@@ -274,7 +276,8 @@ static void parse_piece(piece *pc)
         const char *next;
         /* Every value parsed lands in the caller's buffer: counts fit in a size_t. */
         size_t n = aaig_parse_values(p, pc->end, (size_t)n_want, r->cfg.type,
-                                     pc->out + done * vsize, &next, &pc->status, &pc->bad);
+                                     pc->out + done * vsize, &next, &pc->status, &pc->bad,
+                                     null_value);
         done += n;
         if (n) {
             pc->next = next;

@@ -27,6 +27,10 @@ typedef struct {
     unsigned nthreads;    /* 0 or 1: parse on the calling thread only */
     size_t chunk_size;    /* bytes per window; 0: default (4 MiB). Tests use tiny windows. */
     size_t parallel_min;  /* smallest region split across threads; 0: default (512 KiB) */
+    /* What a `null` token reads as in Float32/Float64 grids: null_value (the band's numeric
+     * nodata) when has_null_value, else what the built-in reads (aaig_null_default). */
+    int has_null_value;
+    double null_value;
 } aaig_reader_config;
 
 typedef struct {

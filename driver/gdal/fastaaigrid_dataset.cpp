@@ -285,6 +285,9 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     cfg.nrows = h.nrows;
     cfg.type = type;
     cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions, fn));
+    // A `null` cell reads as the band's nodata (the built-in: -FLT_MAX whatever the nodata).
+    cfg.has_null_value = h.has_nodata && !h.nodata_is_null;
+    cfg.null_value = nodata;
     // Test knobs: tiny windows and splitting every region put chunk and thread boundaries
     // inside numbers, CRLF pairs and blank lines of small files.
     cfg.chunk_size = static_cast<size_t>(
