@@ -24,7 +24,8 @@ build() {  # build DIR [cmake args...]
 
 run_suite() {  # run_suite BUILD_DIR
   local dir=$1
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tail -n 3
+  ASAN_OPTIONS=${CTEST_ASAN_OPTIONS:-${ASAN_OPTIONS:-}} \
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tail -n 3
   export FASTAAIGRID_PLUGIN_DIR="$dir"
   echo "== pytest, default threads"
   /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
@@ -43,8 +44,10 @@ if [ $sanitize = 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
   build "$build_dir-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAAIGRID_SANITIZE=ON -DFASTAAIGRID_BUILD_TESTS=ON
   # python3 and the GDAL tools are not instrumented: preload the runtimes. Leak checking is
-  # off because the interpreter itself keeps memory until exit.
+  # off for them because the interpreter itself keeps memory until exit; the core's unit
+  # tests (allocation failures at every allocation among them) run with LeakSanitizer.
   export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:halt_on_error=1:abort_on_error=1
+  CTEST_ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
   run_suite "$build_dir-asan"

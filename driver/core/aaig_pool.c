@@ -8,6 +8,7 @@
  * With more threads than processors, spinning would only steal time from the threads that
  * work: then everyone sleeps at once. */
 #include "aaig_pool.h"
+#include "aaig_alloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,7 +85,7 @@ static void *worker(void *p)
 
 aaig_pool *aaig_pool_new(unsigned nthreads)
 {
-    aaig_pool *pool = calloc(1, sizeof(*pool));
+    aaig_pool *pool = aaig_calloc(1, sizeof(*pool));
     if (!pool)
         return NULL;
     pthread_mutex_init(&pool->lock, NULL);
@@ -95,12 +96,12 @@ aaig_pool *aaig_pool_new(unsigned nthreads)
     unsigned want = nthreads - 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     pool->spin_rounds = cpus > 0 && nthreads <= (unsigned long)cpus ? SPIN_ROUNDS : 0;
-    pool->threads = want ? calloc(want, sizeof(pthread_t)) : NULL;
-    pool->args = want ? calloc(want, sizeof(worker_arg)) : NULL;
+    pool->threads = want ? aaig_calloc(want, sizeof(pthread_t)) : NULL;
+    pool->args = want ? aaig_calloc(want, sizeof(worker_arg)) : NULL;
     for (unsigned i = 0; i < want && pool->threads && pool->args; i++) {
         pool->args[i].pool = pool;
         pool->args[i].index = i + 1;
-        if (pthread_create(&pool->threads[i], NULL, worker, &pool->args[i]) != 0)
+        if (aaig_thread_start(&pool->threads[i], worker, &pool->args[i]) != 0)
             break;
         pool->nworkers++;
     }

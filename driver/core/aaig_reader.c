@@ -10,6 +10,7 @@
 #include <unistd.h>
 #endif
 
+#include "aaig_alloc.h"
 #include "aaig_number.h"
 #include "aaig_pool.h"
 #include "aaig_scan.h"
@@ -51,7 +52,7 @@ typedef enum { WALK_SKIP, WALK_DETECT, WALK_PARSE } walk_mode;
 
 aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
 {
-    aaig_reader *r = calloc(1, sizeof(*r));
+    aaig_reader *r = aaig_calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->io = *io;
@@ -68,8 +69,8 @@ aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
         r->stride = 1;
     r->nidx = cfg->nrows / r->stride + 1;
     r->ckpt_tokens = r->stride * cfg->ncols;
-    r->buf = malloc(r->cap + 1);
-    r->idx = malloc((size_t)r->nidx * sizeof(uint64_t)); /* nidx <= MAX_INDEX + 1 */
+    r->buf = aaig_malloc(r->cap + 1);
+    r->idx = aaig_malloc((size_t)r->nidx * sizeof(uint64_t)); /* nidx <= MAX_INDEX + 1 */
     if (!r->buf || !r->idx) {
         aaig_reader_free(r);
         return NULL;

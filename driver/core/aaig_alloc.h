@@ -1,0 +1,39 @@
+/* The core's allocations and thread starts go through these, so that tests can make any one
+ * of them fail: the unit tests link a copy of the core built with AAIG_FAULT_INJECTION, where
+ * aaig_fault_set(n) makes the n-th allocation or thread start from then on fail. */
+#ifndef AAIG_ALLOC_H
+#define AAIG_ALLOC_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef AAIG_FAULT_INJECTION
+/* From now on the nth (0-based) allocation or thread start fails, only that one; n < 0: none
+ * fails. Returns how many were made since the previous call. */
+long aaig_fault_set(long n);
+/* Counts one allocation or thread start; non-zero when it is the one to fail. */
+int aaig_fault_hit(void);
+#define AAIG_FAULT() aaig_fault_hit()
+#else
+#define AAIG_FAULT() 0
+#endif
+
+static inline void *aaig_malloc(size_t n) { return AAIG_FAULT() ? NULL : malloc(n); }
+static inline void *aaig_calloc(size_t n, size_t size)
+{
+    return AAIG_FAULT() ? NULL : calloc(n, size);
+}
+static inline int aaig_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    return AAIG_FAULT() ? EAGAIN : pthread_create(t, NULL, fn, arg);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
