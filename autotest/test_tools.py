@@ -14,12 +14,13 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 from osgeo import gdal
 
-from conftest import BUILTIN, FAST, PLUGIN_DIR, plugin_env, quiet_errors, write_file
+from conftest import BUILTIN, FAST, PLUGIN_DIR, REPO_DIR, plugin_env, quiet_errors, write_file
 
 PLUGIN_SO = os.path.join(PLUGIN_DIR, "gdal_FastAAIGrid.so")
 
@@ -136,6 +137,93 @@ def test_format_details():
     assert f"Short Name: {FAST}" in out
     assert re.search(r"^  Extensions?(\(s\))?: asc$", out, re.M), out
     assert "DATATYPE" in out and "NUM_THREADS" in out
+
+
+HELP_TOPIC = "drivers/raster/fastaaigrid.html"
+OPEN_OPTIONS = {"DATATYPE", "NUM_THREADS"}
+CREATION_OPTIONS = {"FORCE_CELLSIZE", "DECIMAL_PRECISION", "SIGNIFICANT_DIGITS", "NUM_THREADS"}
+
+
+def _doc_options(text, directive):
+    """{NAME: {field: value}} for each ``.. <directive>:: NAME`` entry of an rst page."""
+    entries = {}
+    pattern = rf"^[ \t]*(?:-[ \t]+)?\.\. {directive}:: (\S+)[ \t]*\n((?:[ \t]+:\w+:.*\n)*)"
+    for m in re.finditer(pattern, text, re.M):
+        assert m.group(1) not in entries, f".. {directive}:: {m.group(1)} documented twice"
+        entries[m.group(1)] = dict(re.findall(r":(\w+):[ \t]*(.*\S)", m.group(2)))
+    return entries
+
+
+def _choices(field):
+    return [c.strip() for c in (field or "").split(",") if c.strip()]
+
+
+def test_format_metadata_matches_doc_page():
+    """gdalinfo --format: complete metadata, and every option on the driver's own page.
+
+    The help topic is the page's path under a GDAL documentation root, so the page is
+    doc/<topic>.rst here; each option of the driver's XML lists must have its entry there
+    (open options as ``.. oo::``, creation options as ``.. co::``, with the same choices and
+    default), and each configuration option the driver's sources name as ``.. config::``, so
+    that the page cannot go stale silently.
+    """
+    out = run_ok(["gdalinfo", "--format", FAST]).stdout
+    for line in ("  Short Name: FastAAIGrid", "  Long Name: Arc/Info ASCII Grid (FastAAIGrid)",
+                 "  Supports: Raster", f"  Help Topic: {HELP_TOPIC}",
+                 "  Supports: Open() - Open existing dataset.",
+                 "  Supports: CreateCopy() - Create dataset by copying another.",
+                 "  Supports: Virtual IO - eg. /vsimem/",
+                 "  Creation Datatypes: Byte UInt16 Int16 UInt32 Int32 Int64 UInt64 Float32 Float64"):
+        assert line in out.splitlines(), f"{line!r} missing from gdalinfo --format:\n{out}"
+    assert re.search(r"^  Extensions?: asc$", out, re.M), out
+    assert "Supports: Create() " not in out, "no Create(): files are written by CreateCopy only"
+
+    page = os.path.join(REPO_DIR, "doc", HELP_TOPIC[: -len(".html")] + ".rst")
+    assert os.path.exists(page), f"the help topic's page {page} does not exist"
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    assert ".. _raster.fastaaigrid:" in text and ".. shortname:: FastAAIGrid" in text
+
+    for tag, directive, names in (("OpenOptionList", "oo", OPEN_OPTIONS),
+                                  ("CreationOptionList", "co", CREATION_OPTIONS)):
+        m = re.search(rf"<{tag}>.*?</{tag}>", out, re.S)
+        assert m, f"no {tag} in gdalinfo --format:\n{out}"
+        options = {o.get("name"): o for o in ET.fromstring(m.group(0)).findall("Option")}
+        assert set(options) == names, f"{tag}: {sorted(options)}"
+        documented = _doc_options(text, directive)
+        assert set(documented) == set(options), (
+            f"{page}: '.. {directive}::' entries {sorted(documented)} differ from the "
+            f"driver's {tag} {sorted(options)}")
+        for name, opt in options.items():
+            assert opt.get("description"), f"{tag} {name}: no description"
+            values = [v.text for v in opt.findall("Value")]
+            if values:
+                assert _choices(documented[name].get("choices")) == values, (
+                    f"{page}: {name} :choices: {documented[name].get('choices')!r}, "
+                    f"the driver's values {values}")
+            assert documented[name].get("default") == opt.get("default"), (
+                f"{page}: {name} :default: {documented[name].get('default')!r}, the driver's "
+                f"{opt.get('default')!r}")
+
+    # Configuration options: every option-like name in the driver's sources that is not an
+    # open or creation option, nor the ALL_CPUS value.
+    names = set()
+    src_dir = os.path.join(REPO_DIR, "driver", "gdal")
+    for fn in os.listdir(src_dir):
+        if fn.endswith((".cpp", ".h")):
+            with open(os.path.join(src_dir, fn), encoding="utf-8") as f:
+                names |= set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"', f.read()))
+    config = names - OPEN_OPTIONS - CREATION_OPTIONS - {"ALL_CPUS"}
+    assert {"AAIGRID_DATATYPE", "GDAL_NUM_THREADS", "FASTAAIGRID_CHUNK_SIZE",
+            "FASTAAIGRID_PARALLEL_MIN"} <= config, sorted(config)
+    documented = _doc_options(text, "config")
+    assert set(documented) == config, (
+        f"{page}: '.. config::' entries {sorted(documented)} differ from the configuration "
+        f"options the driver reads {sorted(config)}")
+    assert _choices(documented["AAIGRID_DATATYPE"].get("choices")) == ["Int32", "Float32",
+                                                                      "Float64"]
+    # How to pick the built-in instead.
+    assert "-if AAIGrid" in text and "GDAL_SKIP" in text
 
 
 def test_gdalinfo_uses_fastaaigrid(grid):

@@ -26,7 +26,9 @@ void GDALRegister_FastAAIGrid()
     driver->SetDescription(FASTAAIGRID_NAME);
     driver->SetMetadataItem(GDAL_DCAP_RASTER, "YES");
     driver->SetMetadataItem(GDAL_DMD_LONGNAME, "Arc/Info ASCII Grid (FastAAIGrid)");
-    driver->SetMetadataItem(GDAL_DMD_HELPTOPIC, "drivers/raster/aaigrid.html");
+    // The driver's page, doc/drivers/raster/fastaaigrid.rst, as a path under GDAL's
+    // documentation root; autotest/test_tools.py checks that every option below is on it.
+    driver->SetMetadataItem(GDAL_DMD_HELPTOPIC, "drivers/raster/fastaaigrid.html");
     driver->SetMetadataItem(GDAL_DMD_EXTENSION, "asc");
     driver->SetMetadataItem(GDAL_DMD_EXTENSIONS, "asc");
     driver->SetMetadataItem(GDAL_DCAP_VIRTUALIO, "YES");
@@ -34,13 +36,14 @@ void GDALRegister_FastAAIGrid()
     driver->SetMetadataItem(
         GDAL_DMD_OPENOPTIONLIST,
         "<OpenOptionList>"
-        "  <Option name='DATATYPE' type='string-select' description='Data type to be used.'>"
+        "  <Option name='DATATYPE' type='string-select' description='Band data type instead "
+        "of detecting it; the AAIGRID_DATATYPE configuration option wins over it'>"
         "    <Value>Int32</Value>"
         "    <Value>Float32</Value>"
         "    <Value>Float64</Value>"
         "  </Option>"
         "  <Option name='NUM_THREADS' type='string' description='Threads parsing large reads: "
-        "a number or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
+        "a number (1 to 64) or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
         "</OpenOptionList>");
     driver->SetMetadataItem(GDAL_DCAP_CREATECOPY, "YES");
     driver->SetMetadataItem(GDAL_DMD_CREATIONDATATYPES,
@@ -48,14 +51,16 @@ void GDALRegister_FastAAIGrid()
     driver->SetMetadataItem(
         GDAL_DMD_CREATIONOPTIONLIST,
         "<CreationOptionList>"
-        "  <Option name='FORCE_CELLSIZE' type='boolean' description='Force use of CELLSIZE, "
-        "default is FALSE.'/>"
-        "  <Option name='DECIMAL_PRECISION' type='int' description='Number of decimal when "
-        "writing floating-point numbers (%f).'/>"
-        "  <Option name='SIGNIFICANT_DIGITS' type='int' description='Number of significant "
-        "digits when writing floating-point numbers (%g).'/>"
+        "  <Option name='FORCE_CELLSIZE' type='boolean' default='NO' description='Write "
+        "cellsize (the pixel width) instead of dx and dy when pixels are not square'/>"
+        "  <Option name='DECIMAL_PRECISION' type='int' description='Decimal places of "
+        "floating-point values (%.Nf), 0 to 40 (default: the shortest text that reads back "
+        "exactly)'/>"
+        "  <Option name='SIGNIFICANT_DIGITS' type='int' description='Significant digits of "
+        "floating-point values (%.Ng), 0 to 40 (default: the shortest text that reads back "
+        "exactly)'/>"
         "  <Option name='NUM_THREADS' type='string' description='Threads formatting values: "
-        "a number or ALL_CPUS'/>"
+        "a number (1 to 64) or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
         "</CreationOptionList>");
     driver->pfnIdentify = FastAAIGridDataset::Identify;
     driver->pfnCreateCopy = CreateCopyCallback;
