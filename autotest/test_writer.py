@@ -1372,6 +1372,28 @@ def test_progress_cancel_leaves_no_file(tmp_path, where, cancel_at):
         assert os.listdir(tmp_path) == []
 
 
+def test_progress_cancel_at_every_call(tmp_path):
+    """Cancelling at each progress call in turn: an error naming the file, nothing left."""
+    src = _progress_source()
+    calls = []
+    assert create_copy(str(tmp_path / "all.asc"), src, callback=lambda c, m, d: calls.append(c) or 1).ok
+    os.remove(tmp_path / "all.asc")
+    assert len(calls) >= 2
+    for k in range(1, len(calls) + 1):
+        path = str(tmp_path / f"cancel{k}.asc")
+        seen = []
+
+        def cb(complete, message, data):
+            seen.append(complete)
+            return 0 if len(seen) == k else 1
+
+        res = create_copy(path, src, callback=cb)
+        assert not res.ok and res.err_type == gdal.CE_Failure, (k, res)
+        assert gdal.GetLastErrorNo() == gdal.CPLE_UserInterrupt, (k, res)
+        assert path in res.msg and len(seen) == k
+        assert os.listdir(tmp_path) == [], f"cancel at call {k} left {os.listdir(tmp_path)}"
+
+
 # --------------------------------------------------------------------------
 # 4. Unwritable targets and virtual file systems
 # --------------------------------------------------------------------------

@@ -84,7 +84,9 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
         if (extra && extra->pfnProgress &&
             !extra->pfnProgress(static_cast<double>(i + n) / h, "", extra->pProgressData))
         {
-            CPLError(CE_Failure, CPLE_UserInterrupt, "User terminated");
+            FastAAIGridError(CE_Failure, CPLE_UserInterrupt, ds->GetDescription(),
+                             "read cancelled by the progress callback after row %d of "
+                             "rows %d to %d", y + i + n, y + 1, y + h);
             return CE_Failure;
         }
     }
