@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing FastAAIGrid needs on Debian bookworm, if it is missing.
 set -euo pipefail
-# Usage: .ci/install-deps.sh [--list]   (--list: print the packages, install nothing)
-packages=(build-essential cmake libgdal-dev gdal-bin libgtest-dev
+# Usage: .ci/install-deps.sh [--list]
+#   --list: print the packages that building and the pytest suite need (what the version
+#           matrix's chroots get), install nothing.
+# Without --list, also the applications the tests run through GDAL: QGIS, rioxarray, R's terra.
+packages=(build-essential cmake file libgdal-dev gdal-bin libgtest-dev
           python3-gdal python3-numpy python3-pytest python3-rasterio python3-distributed)
+app_packages=(python3-qgis qgis-providers python3-rioxarray r-cran-terra)
 if [ "${1:-}" = "--list" ]; then
   echo "${packages[*]}"
   exit 0
 fi
 missing=()
-for p in "${packages[@]}"; do
+for p in "${packages[@]}" "${app_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
