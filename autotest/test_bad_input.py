@@ -807,9 +807,24 @@ def test_invalid_datatype_open_option_warns(value, data, detected):
     ds, err_type, msg = fast_open(path, [f"DATATYPE={value}"])
     assert ds is not None, msg
     assert err_type == gdal.CE_Warning, f"type {err_type}: {msg!r}"
-    assert_message(msg, path, f"DATATYPE: expected Int32, Float32 or Float64, found '{value}'")
+    assert_message(msg, path, f"DATATYPE: expected Int32, Float32, Float64 or AUTO, found '{value}'")
     assert type_name(ds) == detected
     read_array(ds)
+
+
+@pytest.mark.parametrize("where", ["config", "open"])
+@pytest.mark.parametrize("data, detected", [(DATA_LINES, "Int32"),
+                                            (["1.5 " + DATA_LINES[0][3:]] + DATA_LINES[1:], "Float32")])
+def test_datatype_auto_detects_without_warning(where, data, detected):
+    """AUTO (ours): the file's own type, e.g. in QGIS, which sets AAIGRID_DATATYPE=Float64
+    unless the user set it."""
+    path = write_vsimem("auto.asc", "\n".join(HEADER + data) + "\n")
+    with config_options({"AAIGRID_DATATYPE": "auto" if where == "config" else None}):
+        ds, err_type, msg = fast_open(path, ["DATATYPE=AUTO"] if where == "open" else None)
+    assert ds is not None and err_type == gdal.CE_None, msg
+    assert type_name(ds) == detected
+    ref = open_builtin(path)
+    np.testing.assert_array_equal(read_array(ds), ref.ReadAsArray())
 
 
 def test_invalid_datatype_config_option_warns():
@@ -817,7 +832,7 @@ def test_invalid_datatype_config_option_warns():
     with config_options({"AAIGRID_DATATYPE": "Byte"}):
         ds, err_type, msg = fast_open(path)
     assert ds is not None and err_type == gdal.CE_Warning, msg
-    assert_message(msg, path, "AAIGRID_DATATYPE: expected Int32, Float32 or Float64, found 'Byte'")
+    assert_message(msg, path, "AAIGRID_DATATYPE: expected Int32, Float32, Float64 or AUTO, found 'Byte'")
     assert type_name(ds) == "Int32"
 
 

@@ -155,7 +155,8 @@ static bool ReadHeader(VSILFILE *fp, const char *fn, aaig_header *h)
 }
 
 // DATATYPE as the built-in reads it: the config option AAIGRID_DATATYPE wins over the open
-// option. -1: detect.
+// option. -1: detect. AUTO (ours) also detects: QGIS sets AAIGRID_DATATYPE=Float64 unless
+// the user set it, so AAIGRID_DATATYPE=AUTO in QGIS's environment gives the file's own type.
 static int ForcedType(GDALOpenInfo *oi)
 {
     const char *source = "AAIGRID_DATATYPE";
@@ -165,7 +166,7 @@ static int ForcedType(GDALOpenInfo *oi)
         source = "DATATYPE";
         value = CSLFetchNameValue(oi->papszOpenOptions, source);
     }
-    if (!value)
+    if (!value || EQUAL(value, "AUTO"))
         return -1;
     switch (GDALGetDataTypeByName(value))
     {
@@ -175,7 +176,7 @@ static int ForcedType(GDALOpenInfo *oi)
         default: break;
     }
     FastAAIGridError(CE_Warning, CPLE_IllegalArg, oi->pszFilename,
-                     "%s: expected Int32, Float32 or Float64, found '%s'; detecting the type "
+                     "%s: expected Int32, Float32, Float64 or AUTO, found '%s'; detecting the type "
                      "from the file",
                      source, value);
     return -1;

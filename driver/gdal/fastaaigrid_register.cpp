@@ -41,6 +41,7 @@ void GDALRegister_FastAAIGrid()
         "    <Value>Int32</Value>"
         "    <Value>Float32</Value>"
         "    <Value>Float64</Value>"
+        "    <Value>AUTO</Value>"
         "  </Option>"
         "  <Option name='NUM_THREADS' type='string' description='Threads parsing large reads: "
         "a number (1 to 64) or ALL_CPUS (default: GDAL_NUM_THREADS, else all cores)'/>"
