@@ -361,3 +361,65 @@ def plugin_env(**extra):
     env.pop("CPL_DEBUG", None)
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def dem_grid_text(ncols, nrows, seed, nodata=-9999, xll=440720.5, yll=3750120.25, cellsize=30):
+    """A deterministic DEM-like float grid (the text of a .asc file) for the tests that drive
+    other programs (QGIS, rioxarray, terra): a smooth surface with noise, mostly ``%.3f``, every
+    11th column at full double precision (``repr``), every 13th in ``%.6e``; *nodata* scattered
+    (~3 %) and in one rectangular block."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:nrows, 0:ncols] / 40.0
+    z = (800 + 300 * np.sin(x) * np.cos(0.7 * y) + 90 * np.sin(3.1 * (x + y))
+         + rng.normal(0, 2, (nrows, ncols)))
+    nod = rng.random((nrows, ncols)) < 0.03
+    nod[nrows * 3 // 5 : nrows * 3 // 4, ncols // 8 : ncols * 3 // 10] = True
+    lines = []
+    for r in range(nrows):
+        toks = []
+        for c in range(ncols):
+            v = float(z[r, c])
+            if nod[r, c]:
+                toks.append(str(nodata))
+            elif c % 11 == 3:
+                toks.append(repr(v))
+            elif c % 13 == 5:
+                toks.append(f"{v:.6e}")
+            else:
+                toks.append(f"{v:.3f}")
+        lines.append(" ".join(toks))
+    head = (f"ncols {ncols}\nnrows {nrows}\nxllcorner {xll}\nyllcorner {yll}\n"
+            f"cellsize {cellsize}\nNODATA_value {nodata}\n")
+    return head + "\n".join(lines) + "\n"
+
+
+# ESRI WKT of NAD83 / UTM zone 11N, as a .prj next to a grid.
+PRJ_UTM11 = (
+    'PROJCS["NAD_1983_UTM_Zone_11N",GEOGCS["GCS_North_American_1983",'
+    'DATUM["D_North_American_1983",SPHEROID["GRS_1980",6378137.0,298.257222101]],'
+    'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+    'PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],'
+    'PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",-117.0],'
+    'PARAMETER["Scale_Factor",0.9996],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+)
+
+
+def missing_application(message):
+    """The tests of other programs (QGIS, rioxarray, R) skip when the program is missing, or
+    fail when FASTAAIGRID_REQUIRE_APPS=1 (CI: they must run)."""
+    if os.environ.get("FASTAAIGRID_REQUIRE_APPS") == "1":
+        pytest.fail(f"{message} (FASTAAIGRID_REQUIRE_APPS=1)", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "apps: runs another program (QGIS, rioxarray, R) reading through the plugin")
+
+
+def reference_env(**extra):
+    """A copy of os.environ for subprocesses that must NOT load the plugin: no
+    GDAL_DRIVER_PATH (GDAL then uses the built-in AAIGrid), no GDAL_SKIP, no CPL_DEBUG."""
+    env = plugin_env(**extra)
+    env.pop("GDAL_DRIVER_PATH", None)
+    return env

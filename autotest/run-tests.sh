@@ -29,10 +29,11 @@ run_suite() {  # run_suite BUILD_DIR
   export FASTAAIGRID_PLUGIN_DIR="$dir"
   echo "== pytest, default threads"
   /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
+  # The tests that drive QGIS, rioxarray and R (marker "apps") run once per build.
   for t in 1 2 7; do
     echo "== pytest, GDAL_NUM_THREADS=$t, tiny windows"
     GDAL_NUM_THREADS=$t FASTAAIGRID_CHUNK_SIZE=1 FASTAAIGRID_PARALLEL_MIN=1 \
-      /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest
+      /usr/bin/python3 -m pytest -q -p no:cacheprovider -m "not apps" autotest
   done
 }
 
