@@ -3,12 +3,13 @@
 Every threaded check compares with single-threaded reads (NUM_THREADS=1, default window) made
 before the threads start. The grids are small (a few hundred KB), so the config options
 FASTAAIGRID_CHUNK_SIZE and FASTAAIGRID_PARALLEL_MIN are set small: windows and parallel
-regions then split numbers and rows, and the driver's own thread pool runs inside each of the
-Python threads.
+regions then split numbers and rows, and the jobs of all the Python threads share the driver's
+one process-wide thread pool.
 
 The fork() test reads, in a child process, a dataset the parent opened and already read with
-several threads (so its worker pool exists in the parent only). The parent waits with a
-timeout: a child that hangs fails the test instead of blocking the run.
+several threads (so the pool's workers exist in the parent only: the child starts its own).
+The parent waits with a timeout: a child that hangs fails the test instead of blocking the
+run.
 """
 
 import os
@@ -223,7 +224,7 @@ def test_fork_child_reads_inherited_dataset(grids, threads):
     with config_options(SMALL):
         ds = open_fast(path, [threads])
         band = ds.GetRasterBand(1)
-        # Already read in the parent: with NUM_THREADS=4 the dataset's worker pool exists now.
+        # Already read in the parent: with NUM_THREADS=4 the pool's workers exist now.
         assert_same_pixels(band.ReadAsArray(), ref, "parent read")
         h = ref.shape[0]
         assert_same_pixels(band.ReadAsArray(0, h // 2, ref.shape[1], 1), ref[h // 2: h // 2 + 1], "parent row")

@@ -14,10 +14,16 @@ function(fastaaigrid_add_gdal_plugin target name)
   if(FASTAAIGRID_GNU_LD_FLAGS)
     target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--exclude-libs,ALL)
   endif()
+  # The core's thread pool is process-wide: its workers run the plugin's code until the
+  # process exits, so the plugin must never be unloaded (GDALDestroy, dlclose).
+  if(FASTAAIGRID_NODELETE_FLAG)
+    target_link_options(${target} PRIVATE -Wl,-z,nodelete)
+  endif()
 endfunction()
 
 include(CheckLinkerFlag)
 check_linker_flag(CXX "-Wl,--no-undefined,--exclude-libs,ALL" FASTAAIGRID_GNU_LD_FLAGS)
+check_linker_flag(CXX "-Wl,-z,nodelete" FASTAAIGRID_NODELETE_FLAG)
 
 # Where `cmake --install` puts the plugin: GDAL's default plugin folder on Debian
 # (/usr/lib/<multiarch>/gdalplugins). Override with -DFASTAAIGRID_PLUGIN_INSTALL_DIR=...

@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 8)
         return 0;
     const size_t chunk = 1 + ((data[0] | (size_t)data[1] << 8) % 8192);
-    // Mostly few threads (pools of 64 threads are slow to make on a small machine), but every
+    // Mostly few threads (64 threads take turns slowly on a small machine), but every
     // count from 1 to 64 is reachable.
     const unsigned threads = data[2] >= 224 ? 1 + data[2] % 64 : 1 + data[2] % 8;
     const size_t parallel_min = 1 + data[3];

@@ -31,7 +31,9 @@ nice -n 19 cmake --build "$BUILD_DIR" -j1 --target aaig_unit_tests >/dev/null ||
 }
 
 # gtest's death tests fork; "threadsafe" re-executes the binary for them, which TSan prefers.
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 history_size=4}
+# The pool's fork tests start workers in children of a process with threads, which TSan
+# refuses by default: die_after_fork=0.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 history_size=4 die_after_fork=0}
 status=0
 echo "== unit tests under ThreadSanitizer ($BUILD_DIR/autotest/aaig_unit_tests)"
 nice -n 19 "$BUILD_DIR/autotest/aaig_unit_tests" --gtest_death_test_style=threadsafe \
@@ -51,7 +53,7 @@ if [ "${TSAN_PYTEST:-0}" = 1 ]; then
     libtsan=$(gcc -print-file-name=libtsan.so)
     echo "== autotest/test_threads.py with LD_PRELOAD=$libtsan, plugin $PLUGIN_DIR"
     (cd "$ROOT" && FASTAAIGRID_PLUGIN_DIR="$PLUGIN_DIR" LD_PRELOAD="$libtsan" \
-        TSAN_OPTIONS="${TSAN_PYTEST_OPTIONS:-halt_on_error=0 report_signal_unsafe=0 suppressions=$ROOT/fuzz/tsan.supp}" \
+        TSAN_OPTIONS="${TSAN_PYTEST_OPTIONS:-halt_on_error=0 report_signal_unsafe=0 die_after_fork=0 suppressions=$ROOT/fuzz/tsan.supp}" \
         nice -n 19 timeout 900 /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest/test_threads.py) || status=1
 fi
 exit $status

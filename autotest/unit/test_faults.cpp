@@ -3,9 +3,12 @@
 // 1st, 2nd, ... allocation or thread start failing, until one run makes no more than that.
 // A failure must give NULL from a constructor, or work done on fewer threads with the right
 // values: never a crash, a hang, a leak (LeakSanitizer in the ASan build) or a wrong value.
+// Each run is made in a fork()ed child, whose process-wide pool has no workers yet: every run
+// starts the same threads, so every thread start can be made to fail.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "aaig_alloc.h"
 #include "aaig_pool.h"
 #include "aaig_reader.h"
+#include "test_support.h"
 
 namespace {
 
@@ -42,16 +46,16 @@ Text make_grid()
     return t;
 }
 
-// Reads the whole grid on 4 threads in small windows, so that the pool is made and used.
-// Returns false when the reader could not be made.
-bool read_all(Text &t, std::vector<double> &out, aaig_status &st)
+// Reads the whole grid on nthreads (4: the pool's workers start and take part) in small
+// windows. Returns false when the reader could not be made.
+bool read_all(Text &t, std::vector<double> &out, aaig_status &st, unsigned nthreads = 4)
 {
     aaig_io io = {&t, text_pread, 1};
     aaig_reader_config cfg{};
     cfg.ncols = kCols;
     cfg.nrows = kRows;
     cfg.type = AAIG_FLOAT64;
-    cfg.nthreads = 4;
+    cfg.nthreads = nthreads;
     cfg.chunk_size = 16384;
     cfg.parallel_min = 1024;
     aaig_reader *r = aaig_reader_new(&io, &cfg);
@@ -64,64 +68,107 @@ bool read_all(Text &t, std::vector<double> &out, aaig_status &st)
     return true;
 }
 
+// The outcome of one run in a fork()ed child (whose pool starts with no workers, so that
+// every run starts the same threads): "ok N", "refused N" (N: allocations and thread starts
+// made), or what went wrong.
+struct Outcome {
+    std::string what;
+    long count = -1;
+};
+
+Outcome parse_outcome(const std::string &s)
+{
+    Outcome o;
+    const size_t sp = s.find(' ');
+    const bool number = sp != std::string::npos && sp + 1 < s.size() &&
+                        s.find_first_not_of("0123456789", sp + 1) == std::string::npos;
+    if (number && (s.compare(0, sp, "ok") == 0 || s.compare(0, sp, "refused") == 0)) {
+        o.what = s.substr(0, sp);
+        o.count = std::atol(s.c_str() + sp + 1);
+    } else {
+        o.what = s; // anything else (a leak report appended) is a failure
+    }
+    return o;
+}
+
 TEST(Faults, ReaderAtEveryAllocation)
 {
     Text t = make_grid();
-    std::vector<double> want, got;
+    std::vector<double> want;
     aaig_status st = AAIG_OK;
     aaig_fault_set(-1);
-    ASSERT_TRUE(read_all(t, want, st));
+    ASSERT_TRUE(read_all(t, want, st, 1)); // the same values; this process starts no thread
     ASSERT_EQ(st, AAIG_OK);
-    long total = aaig_fault_set(-1);
-    ASSERT_GE(total, 4) << "reader, window, index and the pool's allocations";
+    auto run = [&](long k) {
+        return parse_outcome(aaig_test::in_child([&]() -> std::string {
+            std::vector<double> got;
+            aaig_status st2 = AAIG_E_IO;
+            aaig_fault_set(k);
+            const bool made = read_all(t, got, st2);
+            const long count = aaig_fault_set(-1);
+            if (!made)
+                return "refused " + std::to_string(count);
+            if (st2 != AAIG_OK)
+                return "status " + std::to_string((int)st2);
+            if (std::memcmp(got.data(), want.data(), want.size() * sizeof(double)) != 0)
+                return "different values";
+            return "ok " + std::to_string(count);
+        }, true));
+    };
+    const Outcome all = run(-1);
+    ASSERT_EQ(all.what, "ok");
+    ASSERT_GE(all.count, 6) << "reader, window, index, and the pool's three workers";
     int refused = 0, degraded = 0;
     for (long k = 0;; k++) {
-        SCOPED_TRACE("failing allocation " + std::to_string(k));
-        aaig_fault_set(k);
-        st = AAIG_E_IO;
-        bool made = read_all(t, got, st);
-        long count = aaig_fault_set(-1);
-        if (!made) {
+        SCOPED_TRACE("failing allocation or thread start " + std::to_string(k));
+        const Outcome o = run(k);
+        if (o.what == "refused")
             refused++;
-        } else {
-            ASSERT_EQ(st, AAIG_OK);
-            ASSERT_EQ(0, std::memcmp(got.data(), want.data(), want.size() * sizeof(double)));
-            degraded += count > k;
-        }
-        if (count <= k)
-            break; // this run did not reach a k-th allocation: every one has failed once
+        else
+            ASSERT_EQ(o.what, "ok");
+        if (o.what == "ok" && o.count > k)
+            degraded++;
+        if (o.count <= k)
+            break; // this run did not reach a k-th one: every one has failed once
+        ASSERT_LT(k, 1000) << "runaway";
     }
     EXPECT_EQ(refused, 3) << "the reader, its window and its index";
-    EXPECT_GE(degraded, 1) << "a failure in the pool reads on fewer threads";
+    EXPECT_GE(degraded, 3) << "a failed thread start reads on fewer threads";
 }
 
 void count_task(void *ctx, unsigned i) { (*static_cast<std::vector<std::atomic<int>> *>(ctx))[i]++; }
 
-TEST(Faults, PoolAtEveryAllocationAndThreadStart)
+// A job on 8 or 64 threads in a fresh process with its k-th thread start failing: the pool
+// has exactly k workers after the first job, the next jobs start the others, and every task
+// of every job runs once.
+TEST(Faults, PoolAtEveryThreadStart)
 {
-    constexpr unsigned kThreads = 8, kTasks = 100;
-    for (long k = 0;; k++) {
-        SCOPED_TRACE("failing allocation or thread start " + std::to_string(k));
-        aaig_fault_set(k);
-        aaig_pool *pool = aaig_pool_new(kThreads);
-        long count = aaig_fault_set(-1);
-        if (pool) {
-            EXPECT_GE(aaig_pool_size(pool), 1u);
-            EXPECT_LE(aaig_pool_size(pool), kThreads);
-            if (count > k) {
-                EXPECT_LT(aaig_pool_size(pool), kThreads);
-            }
+    constexpr unsigned kTasks = 100;
+    for (unsigned nthreads : {8u, 64u}) {
+        for (long k = 0;; k++) {
+            SCOPED_TRACE(std::to_string(nthreads) + " threads, failing thread start " + std::to_string(k));
+            const Outcome o = parse_outcome(aaig_test::in_child([&]() -> std::string {
+                aaig_fault_set(k);
+                for (int job = 0; job < 3; job++) {
+                    std::vector<std::atomic<int>> runs(kTasks);
+                    aaig_pool_run(nthreads, kTasks, count_task, &runs);
+                    for (unsigned i = 0; i < kTasks; i++)
+                        if (runs[i].load() != 1)
+                            return "job " + std::to_string(job) + ": task " + std::to_string(i) +
+                                   " ran " + std::to_string(runs[i].load()) + " times";
+                    const unsigned w = aaig_pool_workers();
+                    const unsigned expect = job == 0 && k < (long)nthreads - 1 ? (unsigned)k : nthreads - 1;
+                    if (w != expect)
+                        return "after job " + std::to_string(job) + ": " + std::to_string(w) +
+                               " workers, expected " + std::to_string(expect);
+                }
+                return "ok " + std::to_string(aaig_fault_set(-1));
+            }, true));
+            ASSERT_EQ(o.what, "ok");
+            if (o.count <= k)
+                break;
+            ASSERT_LT(k, 1000) << "runaway";
         }
-        for (int job = 0; job < 3; job++) {
-            std::vector<std::atomic<int>> runs(kTasks);
-            aaig_pool_run(pool, kTasks, count_task, &runs); // a NULL pool runs them here
-            for (unsigned i = 0; i < kTasks; i++)
-                ASSERT_EQ(runs[i].load(), 1) << "task " << i;
-        }
-        aaig_pool_free(pool);
-        if (count <= k)
-            break;
-        ASSERT_LT(k, 1000) << "runaway";
     }
 }
 

@@ -27,6 +27,7 @@
 
 #include "aaig_header.h"
 #include "aaig_number.h"
+#include "aaig_pool.h"
 #include "aaig_reader.h"
 
 namespace {
@@ -372,7 +373,7 @@ std::string check_random_grids(unsigned nthreads)
                     return e;
                 for (int i = 0; i < 8; i++) {
                     uint64_t r0 = rng() % g.nrows, n = 1 + rng() % (g.nrows - r0);
-                    // Change the thread count between reads (the pool is rebuilt).
+                    // Change the thread count between reads.
                     if (nthreads > 1 && i == 3)
                         aaig_reader_set_threads(c.get(), 1);
                     if (nthreads > 1 && i == 5)
@@ -545,12 +546,15 @@ INSTANTIATE_TEST_SUITE_P(Threads, ReaderThreadsDeathTest,
                          ::testing::Values(2u, 3u, 7u, 16u, 64u), thread_count_name);
 
 // A window smaller than parallel_min x nthreads is still split: at 16 threads, a 4 MiB
-// window with the default 512 KiB per piece is read and parsed on 8 threads, not 1.
+// window with the default 512 KiB per piece is read (and parsed) in 8 parts on up to 8
+// threads, not 1: the pool starts 7 workers for it. Which thread runs which part is the
+// pool's choice (tasks go to whoever is free).
 namespace {
 struct ThreadRecordingFile {
     MemFile file;
     std::mutex lock;
     std::vector<std::thread::id> readers;
+    std::vector<std::pair<uint64_t, size_t>> reads; // offset, length
 };
 
 int64_t recording_pread(void *ctx, uint64_t offset, void *dst, size_t n)
@@ -561,6 +565,7 @@ int64_t recording_pread(void *ctx, uint64_t offset, void *dst, size_t n)
         if (std::find(f->readers.begin(), f->readers.end(), std::this_thread::get_id()) ==
             f->readers.end())
             f->readers.push_back(std::this_thread::get_id());
+        f->reads.emplace_back(offset, n);
     }
     return mem_pread(&f->file, offset, dst, n);
 }
@@ -585,8 +590,25 @@ std::string check_split(unsigned nthreads)
     if (std::count(out.begin(), out.end(), 123) != (long)out.size())
         return "wrong values";
     const size_t want = std::min<size_t>(nthreads, 8); // 4 MiB window / 512 KiB
-    if (f.readers.size() != want)
-        return std::to_string(f.readers.size()) + " threads read, expected " + std::to_string(want);
+    const size_t window = 4u << 20, part = (window + want - 1) / want;
+    size_t first_window = 0;
+    for (const auto &rd : f.reads)
+        if (rd.first < window) {
+            first_window++;
+            if (rd.first % part != 0 || rd.second != std::min(part, window - (size_t)rd.first))
+                return "the first window was read in parts of " + std::to_string(rd.second) +
+                       " bytes at " + std::to_string(rd.first) + ", expected " + std::to_string(want) +
+                       " parts of " + std::to_string(part);
+        }
+    if (first_window != want)
+        return "the first window was read in " + std::to_string(first_window) + " parts, expected " +
+               std::to_string(want);
+    if (f.readers.size() > want)
+        return std::to_string(f.readers.size()) + " threads read, at most " + std::to_string(want) +
+               " expected";
+    if (aaig_pool_workers() != want - 1)
+        return "the pool has " + std::to_string(aaig_pool_workers()) + " workers, expected " +
+               std::to_string(want - 1);
     return "";
 }
 } // namespace
@@ -597,7 +619,7 @@ TEST_P(ReaderSplitDeathTest, LargeWindowIsSplitAtAnyThreadCount)
     EXPECT_EXIT(run_watched(check_split, GetParam()), ::testing::ExitedWithCode(0), "");
 }
 
-// 65 and 256 are more than a pool holds: clamped, never past the per-thread arrays.
+// 65 and 256 are more than a job may use: clamped, never past the per-thread arrays.
 INSTANTIATE_TEST_SUITE_P(Threads, ReaderSplitDeathTest,
                          ::testing::Values(2u, 7u, 16u, 64u, 65u, 256u), thread_count_name);
 

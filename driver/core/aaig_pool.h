@@ -1,5 +1,6 @@
-/* FastAAIGrid core: a minimal fork-join worker pool (GDAL 3.6 does not install its own
- * thread-pool headers). The calling thread takes part, so a pool of n runs n tasks at once. */
+/* FastAAIGrid core: one process-wide fork-join worker pool (GDAL 3.6 does not install its
+ * own thread-pool headers). Every read and write of every dataset shares it; the calling
+ * thread always takes part, so a job never waits for a worker to exist or to wake up. */
 #ifndef AAIG_POOL_H
 #define AAIG_POOL_H
 
@@ -7,10 +8,9 @@
 extern "C" {
 #endif
 
-typedef struct aaig_pool aaig_pool;
-
-/* The most threads a pool (and so a read or a write) uses; callers' per-thread arrays are
- * sized by it, and every thread count asked for is clamped to it. */
+/* The most threads a job (and so a read or a write) uses; callers' per-thread arrays are
+ * sized by it, and every thread count asked for is clamped to it. The pool never has more
+ * than AAIG_MAX_THREADS - 1 workers. */
 #define AAIG_MAX_THREADS 64u
 
 /* n clamped to [1, AAIG_MAX_THREADS]. */
@@ -19,13 +19,16 @@ static inline unsigned aaig_clamp_threads(unsigned long long n)
     return n < 1 ? 1u : n > AAIG_MAX_THREADS ? AAIG_MAX_THREADS : (unsigned)n;
 }
 
-/* A pool of nthreads, clamped (the caller plus nthreads-1 workers); NULL on failure. */
-aaig_pool *aaig_pool_new(unsigned nthreads);
-void aaig_pool_free(aaig_pool *pool);
-unsigned aaig_pool_size(const aaig_pool *pool);
+/* Runs fn(ctx, i) for every i in [0, ntasks), each exactly once, on the calling thread and
+ * at most nthreads - 1 (clamped) of the pool's workers, and returns when all have finished.
+ * Tasks are handed out in order of i to whichever thread is free: any thread may run any
+ * task. Workers are started on first need; when none can be, the caller runs every task.
+ * Safe to call from several threads at once, and from inside a task. */
+void aaig_pool_run(unsigned nthreads, unsigned ntasks, void (*fn)(void *ctx, unsigned i),
+                   void *ctx);
 
-/* Runs fn(ctx, i) for every i in [0, ntasks) and returns when all are done. */
-void aaig_pool_run(aaig_pool *pool, unsigned ntasks, void (*fn)(void *ctx, unsigned i), void *ctx);
+/* How many workers the pool has started in this process (for tests). */
+unsigned aaig_pool_workers(void);
 
 #ifdef __cplusplus
 }

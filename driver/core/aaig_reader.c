@@ -40,7 +40,6 @@ struct aaig_reader {
     /* Where the last read ended, for sequential access when stride > 1. */
     uint64_t cur_tok, cur_off;
     double bytes_per_value;
-    aaig_pool *pool;
 };
 
 /* A position between tokens: `tok` values lie before file offset `off`. */
@@ -88,7 +87,6 @@ void aaig_reader_free(aaig_reader *r)
 {
     if (!r)
         return;
-    aaig_pool_free(r->pool);
     free(r->buf);
     free(r->idx);
     free(r);
@@ -98,12 +96,7 @@ void aaig_reader_set_type(aaig_reader *r, aaig_type type) { r->cfg.type = type; 
 
 void aaig_reader_set_threads(aaig_reader *r, unsigned nthreads)
 {
-    nthreads = aaig_clamp_threads(nthreads);
-    if (r->pool && aaig_pool_size(r->pool) != nthreads) {
-        aaig_pool_free(r->pool);
-        r->pool = NULL;
-    }
-    r->cfg.nthreads = nthreads;
+    r->cfg.nthreads = aaig_clamp_threads(nthreads);
 }
 
 /* ---- row index ------------------------------------------------------------------------ */
@@ -164,16 +157,13 @@ static aaig_status set_error(const aaig_reader *r, aaig_read_error *err, aaig_st
 
 /* How many threads to give `bytes` of work: one per parallel_min bytes, up to the thread
  * count, so that a window smaller than parallel_min x nthreads still uses several threads
- * on a many-core machine. The pool is made on first use. */
-static unsigned threads_for(aaig_reader *r, size_t bytes)
+ * on a many-core machine. The work is cut into that many tasks and run on as many threads of
+ * the process-wide pool (fewer when fewer exist: the results are the same). */
+static unsigned threads_for(const aaig_reader *r, size_t bytes)
 {
     const size_t pieces = bytes / r->cfg.parallel_min;
     const unsigned nt = r->cfg.nthreads < pieces ? r->cfg.nthreads : (unsigned)pieces;
-    if (nt <= 1)
-        return 1;
-    if (!r->pool)
-        r->pool = aaig_pool_new(r->cfg.nthreads);
-    return nt < aaig_pool_size(r->pool) ? nt : aaig_pool_size(r->pool);
+    return nt < 1 ? 1 : nt;
 }
 
 typedef struct {
@@ -208,7 +198,7 @@ static aaig_status fill(aaig_reader *r, uint64_t off, size_t want)
         want = r->cap;
     const unsigned nt = r->io.concurrent ? threads_for(r, want) : 1;
     read_job j = {r, off, want, (want + nt - 1) / nt, {0}};
-    aaig_pool_run(r->pool, nt, read_task, &j);
+    aaig_pool_run(nt, nt, read_task, &j);
     int64_t n = 0;
     for (unsigned i = 0; i < nt; i++) {
         if (j.got[i] < 0) {
@@ -331,7 +321,7 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         cut = pc->end;
     }
     if (nt > 1) {
-        aaig_pool_run(r->pool, nt, count_task, &job);
+        aaig_pool_run(nt, nt, count_task, &job);
     } else {
         job.pieces[0].count = UINT64_MAX;
     }
@@ -345,7 +335,7 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         pc->out = out + (base - first) * vsize;
         base = cnt > target - base ? target : base + cnt;
     }
-    aaig_pool_run(r->pool, used, parse_task, &job);
+    aaig_pool_run(used, used, parse_task, &job);
     for (unsigned i = 0; i < used; i++) {
         piece *pc = &job.pieces[i];
         if (pc->status != AAIG_OK)

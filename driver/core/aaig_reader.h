@@ -1,7 +1,8 @@
 /* FastAAIGrid core: streaming reader. Given a way to read bytes (the caller's I/O, e.g. GDAL's
  * VSI layer), it detects the data type, serves any range of rows, keeps a sparse row index so
  * no row is walked over twice, and parses large ranges on several threads. Memory: one window
- * of at most chunk_size bytes, an index of at most 65537 offsets, a few threads. */
+ * of at most chunk_size bytes and an index of at most 65537 offsets; the threads are the
+ * process-wide pool's (aaig_pool.h). */
 #ifndef AAIG_READER_H
 #define AAIG_READER_H
 

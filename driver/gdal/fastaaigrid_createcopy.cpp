@@ -220,11 +220,6 @@ void WritePrj(const char *fn, const OGRSpatialReference &srs)
                          prj.c_str());
 }
 
-struct PoolDeleter
-{
-    void operator()(aaig_pool *p) const { aaig_pool_free(p); }
-};
-
 struct FileCloser
 {
     void operator()(VSILFILE *fp) const { VSIFCloseL(fp); }
@@ -356,8 +351,8 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         return nullptr;
 
     const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
-    std::unique_ptr<aaig_pool, PoolDeleter> pool(threads > 1 ? aaig_pool_new(threads) : nullptr);
-    const unsigned nt = aaig_pool_size(pool.get());
+    // One block of rows is formatted as nt tasks on the process-wide pool.
+    const unsigned nt = aaig_clamp_threads(threads);
     const size_t vsize = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));
     const size_t blockRows = std::max<size_t>(1, std::min<size_t>(nrows, BLOCK_VALUES / std::max(1, ncols)));
     const size_t rowChars = static_cast<size_t>(ncols) * aaig_format_max_chars(&opt) + 2;
@@ -412,7 +407,7 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
             job.need_dot[t] = needDot && job.row0[t] <= firstFinite;
         if (firstFinite < n)
             needDot = false;
-        aaig_pool_run(pool.get(), nt, FormatTask, &job);
+        aaig_pool_run(nt, nt, FormatTask, &job);
         if (r0 == 0 && StartsWithALetter(job) && !put(" ", 1))
             return nullptr;
         for (unsigned t = 0; t < nt; t++)
