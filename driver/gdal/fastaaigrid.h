@@ -6,6 +6,7 @@
 #include "gdal_pam.h"
 #include "ogr_spatialref.h"
 
+#include <memory>
 #include <string>
 
 extern "C" {
@@ -72,6 +73,18 @@ class FastAAIGridBand final : public GDALPamRasterBand
 {
     bool m_hasNoData = false;
     double m_noData = 0.0;
+    // Block read-ahead: where the last run of rows ended and how many rows it held.
+    int m_nextRow = 0;
+    int m_run = 1;
+    std::unique_ptr<GByte[]> m_scratch; // rows parsed for the block cache
+    size_t m_scratchBytes = 0;
+
+    size_t RowBytes() const;
+    int MaxRunRows() const;
+    GByte *Scratch(int n);
+    bool IsCached(int row);
+    void KeepRows(int row0, int n, const GByte *rows);
+    template <class Put> bool ForEachRow(int row0, int n, Put put);
 
   public:
     FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData, double noData);

@@ -1,13 +1,23 @@
-// Reading: one row per block for random access, and IRasterIO straight from the parser into
-// the caller's buffer for windows (ReadAsArray, gdal_translate, QGIS).
+// Reading. The band's blocks are rows, and GDAL's block cache is our cache of parsed rows
+// (bounded by GDAL_CACHEMAX):
+//  - IRasterIO of whole rows of our type parses straight into the caller's buffer
+//    (ReadAsArray, gdal_translate), many rows at once on all threads, past the cache;
+//  - any other window (some columns, another buffer type: rasterio windows, Dask chunks)
+//    takes the rows it needs from the cache, parses the missing ones in runs and leaves
+//    them there, so windows side by side parse each row once;
+//  - block reads (statistics, overviews, warp, GDAL's resampling) read ahead: a block asked
+//    for just after the previous run parses the rows that follow with it, twice as many
+//    each time, so that reading down the raster is parallel as well.
 #include "fastaaigrid.h"
 
 #include <algorithm>
-#include <vector>
+#include <new>
 
-// Rows per IRasterIO step: large enough to keep every thread busy, small enough to report
-// progress and keep the scratch buffer (used only when converting) small.
+// Rows per parse straight into the caller's buffer: large enough to keep every thread busy,
+// small enough to report progress often.
 constexpr size_t STEP_BYTES = 16u << 20;
+// Rows per parse into the scratch buffer, for the block cache: at most a quarter of the cache.
+constexpr size_t RUN_BYTES = 4u << 20;
 
 FastAAIGridBand::FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData,
                                  double noData)
@@ -20,10 +30,114 @@ FastAAIGridBand::FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool
     nBlockYSize = 1;
 }
 
-CPLErr FastAAIGridBand::IReadBlock(int, int blockY, void *image)
+size_t FastAAIGridBand::RowBytes() const
+{
+    return static_cast<size_t>(nRasterXSize) * GDALGetDataTypeSizeBytes(eDataType);
+}
+
+int FastAAIGridBand::MaxRunRows() const
+{
+    const size_t budget =
+        std::min<size_t>(RUN_BYTES, static_cast<size_t>(GDALGetCacheMax64() / 4));
+    return static_cast<int>(std::clamp<size_t>(budget / RowBytes(), 1, nRasterYSize));
+}
+
+// The scratch buffer for n rows (at most MaxRunRows()), kept from one read to the next: a
+// fresh one would cost its page faults every time. nullptr when out of memory.
+GByte *FastAAIGridBand::Scratch(int n)
+{
+    const size_t bytes = static_cast<size_t>(n) * RowBytes();
+    if (bytes > m_scratchBytes)
+    {
+        m_scratch.reset(new (std::nothrow) GByte[bytes]);
+        m_scratchBytes = m_scratch ? bytes : 0;
+    }
+    return m_scratch.get();
+}
+
+bool FastAAIGridBand::IsCached(int row)
+{
+    GDALRasterBlock *block = TryGetLockedBlockRef(0, row);
+    if (!block)
+        return false;
+    block->DropLock();
+    return true;
+}
+
+// Leaves parsed rows in the block cache. A row the cache cannot take is simply not kept.
+void FastAAIGridBand::KeepRows(int row0, int n, const GByte *rows)
+{
+    const size_t rowBytes = RowBytes();
+    for (int i = 0; i < n; i++)
+    {
+        GDALRasterBlock *block = GetLockedBlockRef(0, row0 + i, TRUE);
+        if (!block)
+        {
+            CPLErrorReset();
+            return;
+        }
+        memcpy(block->GetDataRef(), rows + static_cast<size_t>(i) * rowBytes, rowBytes);
+        block->DropLock();
+    }
+}
+
+// Hands each row of [row0, row0 + n) (n <= MaxRunRows()) to put(row, data): from the cache,
+// or parsed with the missing rows that follow it, all at once, then kept in the cache.
+template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
-    return ds->ReadRows(blockY, 1, image) ? CE_None : CE_Failure;
+    const size_t rowBytes = RowBytes();
+    for (int row = row0; row < row0 + n;)
+    {
+        if (GDALRasterBlock *block = TryGetLockedBlockRef(0, row))
+        {
+            put(row, static_cast<const GByte *>(block->GetDataRef()));
+            block->DropLock();
+            row++;
+            continue;
+        }
+        int end = row + 1;
+        while (end < row0 + n && !IsCached(end))
+            end++;
+        GByte *rows = Scratch(end - row);
+        if (!rows)
+        {
+            FastAAIGridError(CE_Failure, CPLE_OutOfMemory, ds->GetDescription(), "out of memory");
+            return false;
+        }
+        if (!ds->ReadRows(row, end - row, rows))
+            return false;
+        KeepRows(row, end - row, rows);
+        for (int r = row; r < end; r++)
+            put(r, rows + static_cast<size_t>(r - row) * rowBytes);
+        row = end;
+    }
+    return true;
+}
+
+// GDAL asks for one row. Reading down the raster (the row is the one after the previous
+// run), the rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows().
+// Elsewhere, and when rows are skipped (nearest resampling), only the row asked for.
+CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
+{
+    auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    m_run = row == m_nextRow ? std::min(2 * m_run, MaxRunRows()) : 1;
+    int end = row + 1; // the block of `row` is GDAL's, being filled: never looked up
+    while (end < nRasterYSize && end - row < m_run && !IsCached(end))
+        end++;
+    m_nextRow = end;
+    if (end == row + 1)
+        return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
+
+    GByte *rows = Scratch(end - row);
+    if (!rows)
+        return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
+    if (!ds->ReadRows(row, end - row, rows))
+        return CE_Failure;
+    const size_t rowBytes = RowBytes();
+    memcpy(image, rows, rowBytes);
+    KeepRows(row + 1, end - row - 1, rows + rowBytes);
+    return CE_None;
 }
 
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
@@ -34,35 +148,28 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     if (rw != GF_Read)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported,
-                         ds->GetDescription(), "expected read-only access: the "
-                                                           "driver cannot update files");
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, ds->GetDescription(),
+                         "expected read-only access: the driver cannot update files");
         return CE_Failure;
     }
-    if (bufW != w || bufH != h)  // resampling: GDAL's block-based path
+    if (bufW != w || bufH != h) // resampling: GDAL's block path, which reads ahead
         return GDALPamRasterBand::IRasterIO(rw, x, y, w, h, data, bufW, bufH, bufType,
                                             pixelSpace, lineSpace, extra);
 
     const int size = GDALGetDataTypeSizeBytes(eDataType);
-    const size_t rowBytes = static_cast<size_t>(nRasterXSize) * static_cast<size_t>(size);
+    const size_t rowBytes = RowBytes();
     // The caller's buffer takes whole rows of our type as they are: parse straight into it.
     const bool direct = x == 0 && w == nRasterXSize && bufType == eDataType &&
                         pixelSpace == size && lineSpace == static_cast<GSpacing>(rowBytes);
-    const int step = static_cast<int>(std::max<size_t>(1, std::min<size_t>(h, STEP_BYTES / rowBytes)));
-    std::vector<GByte> scratch;
-    if (!direct)
-    {
-        try
-        {
-            scratch.resize(static_cast<size_t>(step) * rowBytes);
-        }
-        catch (const std::bad_alloc &)
-        {
-            FastAAIGridError(CE_Failure, CPLE_OutOfMemory, ds->GetDescription(), "out of memory");
-            return CE_Failure;
-        }
-    }
+    const int step = direct ? static_cast<int>(std::clamp<size_t>(STEP_BYTES / rowBytes, 1, h))
+                            : std::min(MaxRunRows(), h);
     GByte *out = static_cast<GByte *>(data);
+    // A window's columns of a row, converted to the buffer's type.
+    auto put = [&](int row, const GByte *rowData)
+    {
+        GDALCopyWords64(rowData + static_cast<size_t>(x) * size, eDataType, size,
+                        out + (row - y) * lineSpace, bufType, static_cast<int>(pixelSpace), w);
+    };
     for (int i = 0; i < h; i += step)
     {
         const int n = std::min(step, h - i);
@@ -73,13 +180,8 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
         }
         else
         {
-            if (!ds->ReadRows(y + i, n, scratch.data()))
+            if (!ForEachRow(y + i, n, put))
                 return CE_Failure;
-            for (int j = 0; j < n; j++)
-                GDALCopyWords64(scratch.data() + static_cast<size_t>(j) * rowBytes +
-                                    static_cast<size_t>(x) * size,
-                                eDataType, size, out + (i + j) * lineSpace, bufType,
-                                static_cast<int>(pixelSpace), w);
         }
         if (extra && extra->pfnProgress &&
             !extra->pfnProgress(static_cast<double>(i + n) / h, "", extra->pProgressData))
