@@ -67,11 +67,11 @@ aaig_header_result parse(const std::vector<char> &buf, int at_eof, aaig_header *
             FUZZ_CHECK(t == AAIG_INT32 || t == AAIG_FLOAT32 || t == AAIG_FLOAT64, "band type %d", (int)t);
             // A forced type is kept, except that a `null` NODATA_value makes a forced Int32
             // Float64 (the built-in's rule: Int32 cannot hold -FLT_MAX).
-            aaig_type want = (aaig_type)forced;
-            if (h->has_nodata && h->nodata_is_null && want == AAIG_INT32)
-                want = AAIG_FLOAT64;
-            if (forced >= 0)
-                FUZZ_CHECK(t == want, "forced type %d gave %d", forced, (int)t);
+            if (forced >= 0) {
+                int want = h->has_nodata && h->nodata_is_null && forced == AAIG_INT32
+                               ? AAIG_FLOAT64 : forced;
+                FUZZ_CHECK((int)t == want, "forced type %d gave %d", forced, (int)t);
+            }
         }
     } else if (r == AAIG_HDR_ERROR) {
         FUZZ_CHECK(std::memchr(d->message, 0, sizeof d->message) != nullptr, "unterminated message");

@@ -987,3 +987,39 @@ TEST(ReaderErrorsDeathTest, ReadFailureFromEveryOffsetTwoThreads)
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(run_watched(check_read_failures, 2), ::testing::ExitedWithCode(0), "");
 }
+
+// A token longer than the window, in rows that are skipped: the rows after it read, and the
+// type is detected, as with a window that holds the whole file (fuzz_reader finding); parsing
+// it is AAIG_E_TOO_LONG whatever the window.
+TEST(ReaderErrors, LongTokenIsSkippedWhateverTheWindow)
+{
+    for (const std::string &inside : {std::string("1"), std::string("1.5"), std::string("1\0" "1", 3)}) {
+        std::string tok = std::string(5000, '1') + inside + std::string(5000, '7');
+        const std::string text = "1 2 3 4\n5 " + tok + " 7 8\n9 10 11 12\n";
+        const int whole = detect(text, 4, 3, text.size() + 1);
+        EXPECT_EQ(whole, inside == "1.5");
+        aaig_status whole_status = AAIG_OK;
+        for (size_t chunk : {text.size() + 1, (size_t)1, (size_t)2051, (size_t)4096}) {
+            SCOPED_TRACE("chunk " + std::to_string(chunk) + ", token with '" + inside + "'");
+            EXPECT_EQ(detect(text, 4, 3, chunk), whole);
+            for (unsigned threads : {1u, 4u}) {
+                MemFile f;
+                f.data = text;
+                Reader r = open_reader(f, 0, 4, 3, AAIG_FLOAT64, chunk, threads);
+                double row[4];
+                aaig_read_error err;
+                ASSERT_EQ(aaig_reader_read(r.get(), 2, 1, row, &err), AAIG_OK) << err.token;
+                EXPECT_EQ(row[0], 9);
+                EXPECT_EQ(row[3], 12);
+                double all[12];
+                const aaig_status st = aaig_reader_read(r.get(), 0, 3, all, &err);
+                if (chunk == text.size() + 1 && threads == 1)
+                    whole_status = st;
+                EXPECT_EQ(st, whole_status);
+                EXPECT_NE(st, AAIG_OK);
+                EXPECT_EQ(err.row, 1u);
+                EXPECT_EQ(err.col, 1u);
+            }
+        }
+    }
+}

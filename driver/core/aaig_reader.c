@@ -382,6 +382,37 @@ static int scan_region(aaig_reader *r, walk_pos *pos, const char *p, const char 
     return 0;
 }
 
+/* Skipping or detecting (not parsing), a token that does not fit in the window, from rel on,
+ * is passed over as a window holding it whole would pass it: its end is looked for in the
+ * windows after, and in detection its float characters count. So the rows after it, and the
+ * type, do not depend on the window size (parsing it is AAIG_E_TOO_LONG whatever the size). */
+static aaig_status pass_long_token(aaig_reader *r, walk_pos *pos, size_t rel, walk_mode mode,
+                                   int *found_float, aaig_read_error *err)
+{
+    for (;;) {
+        for (const char *q = r->buf + rel; q < r->buf + r->win_len; q++) {
+            const unsigned cls = aaig_char_class[(unsigned char)*q];
+            if (cls & AAIG_C_WS) {
+                pos->tok++;
+                pos->off = file_offset(r, q);
+                return AAIG_OK;
+            }
+            if (mode == WALK_DETECT && (cls & AAIG_C_FLOAT)) {
+                *found_float = 1;
+                return AAIG_OK;
+            }
+        }
+        if (r->win_eof) { /* the file ends inside it */
+            pos->tok++;
+            pos->off = r->win_off + r->win_len;
+            return AAIG_OK;
+        }
+        if (fill(r, r->win_off + r->win_len, r->cap) != AAIG_OK)
+            return set_error(r, err, AAIG_E_IO, pos->tok, pos->off, NULL);
+        rel = 0;
+    }
+}
+
 /* Walks tokens [pos->tok, target) through the window. */
 static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mode mode,
                         char *out, uint64_t first, int *found_float, aaig_read_error *err)
@@ -403,8 +434,14 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
         if (!have || b == rel) {
             /* No complete value after pos in the window: a read of at least MIN_READ bytes
              * that still holds none means the token is too long. */
-            if (have && r->win_len - rel > AAIG_MAX_TOKEN)
-                return set_error(r, err, AAIG_E_TOO_LONG, pos->tok, pos->off, r->buf + rel);
+            if (have && r->win_len - rel > AAIG_MAX_TOKEN) {
+                if (mode == WALK_PARSE)
+                    return set_error(r, err, AAIG_E_TOO_LONG, pos->tok, pos->off, r->buf + rel);
+                aaig_status st = pass_long_token(r, pos, rel, mode, found_float, err);
+                if (st != AAIG_OK || (found_float && *found_float))
+                    return st;
+                continue;
+            }
             if (fill(r, pos->off, want) != AAIG_OK)
                 return set_error(r, err, AAIG_E_IO, pos->tok, pos->off, NULL);
             if (mode == WALK_DETECT && want < r->cap)
