@@ -404,6 +404,13 @@ PRJ_UTM11 = (
 )
 
 
+def dem_grid_files(folder, ncols, nrows, seed):
+    """dem.asc (dem_grid_text) and its dem.prj (PRJ_UTM11) in *folder*; returns the .asc path."""
+    path = write_file(os.path.join(folder, "dem.asc"), dem_grid_text(ncols, nrows, seed=seed))
+    write_file(os.path.join(folder, "dem.prj"), PRJ_UTM11)
+    return path
+
+
 def missing_application(message):
     """The tests of other programs (QGIS, rioxarray, R) skip when the program is missing, or
     fail when FASTAAIGRID_REQUIRE_APPS=1 (CI: they must run)."""

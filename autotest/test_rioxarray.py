@@ -19,8 +19,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import (BUILTIN, FAST, PRJ_UTM11, dem_grid_text, missing_application, plugin_env,
-                      reference_env, write_file)
+from conftest import (BUILTIN, FAST, dem_grid_files, missing_application, plugin_env,
+                      reference_env)
 
 pytestmark = pytest.mark.apps
 for _mod in ("rioxarray", "dask"):
@@ -85,10 +85,7 @@ _WORKER = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory):
-    d = tmp_path_factory.mktemp("rioxarray")
-    path = write_file(d / "dem.asc", dem_grid_text(NCOLS, NROWS, seed=21))
-    write_file(d / "dem.prj", PRJ_UTM11)
-    return path
+    return dem_grid_files(tmp_path_factory.mktemp("rioxarray"), NCOLS, NROWS, seed=21)
 
 
 def _run(grid, outdir, env):

@@ -17,7 +17,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import (BUILTIN, FAST, PRJ_UTM11, dem_grid_text, missing_application, plugin_env,
+from conftest import (BUILTIN, FAST, dem_grid_files, missing_application, plugin_env,
                       reference_env, write_file)
 
 pytestmark = pytest.mark.apps
@@ -75,10 +75,7 @@ _SCRIPT = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory):
-    d = tmp_path_factory.mktemp("terra")
-    path = write_file(d / "dem.asc", dem_grid_text(NCOLS, NROWS, seed=31))
-    write_file(d / "dem.prj", PRJ_UTM11)
-    return path
+    return dem_grid_files(tmp_path_factory.mktemp("terra"), NCOLS, NROWS, seed=31)
 
 
 def _run(grid, workdir, env):

@@ -20,18 +20,11 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from conftest import BUILTIN, FAST, PLUGIN_DIR, REPO_DIR, plugin_env, quiet_errors, write_file
+from conftest import (BUILTIN, FAST, PLUGIN_DIR, PRJ_UTM11, REPO_DIR, plugin_env, quiet_errors,
+                      write_file)
 
 PLUGIN_SO = os.path.join(PLUGIN_DIR, "gdal_FastAAIGrid.so")
 
-PRJ = (
-    'PROJCS["NAD_1983_UTM_Zone_11N",GEOGCS["GCS_North_American_1983",'
-    'DATUM["D_North_American_1983",SPHEROID["GRS_1980",6378137.0,298.257222101]],'
-    'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
-    'PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],'
-    'PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",-117.0],'
-    'PARAMETER["Scale_Factor",0.9996],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
-)
 
 GRIDS = {
     "int": (
@@ -67,7 +60,7 @@ def tools_available():
 def grid(request, tmp_path):
     """A grid file with a .prj next to it."""
     path = write_file(tmp_path / f"{request.param}.asc", GRIDS[request.param])
-    write_file(tmp_path / f"{request.param}.prj", PRJ)
+    write_file(tmp_path / f"{request.param}.prj", PRJ_UTM11)
     return path
 
 
