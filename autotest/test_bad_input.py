@@ -20,6 +20,7 @@ as claimed.
 
 import gzip
 import json
+import os
 import random
 import re
 import subprocess
@@ -207,6 +208,34 @@ def test_truncated_data_last_value_missing(final_eol, how):
     read_fails(ds, "full")
     np.testing.assert_array_equal(read_array(ds, 0, 0, NCOLS, NROWS - 1),
                                   np.array(ROWS[:2], dtype=np.int32))
+
+
+@pytest.mark.parametrize("change", ["truncated", "rewritten", "touched"])
+@pytest.mark.parametrize("how", ["full", "row", "block", "resampled"])
+def test_file_changed_after_open(tmp_path, change, how):
+    """The row offsets learnt hold only for the file as it was at open: reading it after it
+    changed is an error naming the file (the built-in reads from stale offsets)."""
+    path = str(tmp_path / "changed.asc")
+    write_file(path, grid_text())
+    ds = open_fast(path)
+    assert read_array(ds, 0, NROWS - 1, NCOLS, 1) is not None  # the row offsets are learnt
+    before = os.stat(path)
+    if change == "truncated":
+        os.truncate(path, before.st_size - 4)
+    elif change == "rewritten":  # other spellings: every row starts elsewhere
+        write_file(path, grid_text([[v + ".0" for v in r] for r in ROWS]))
+    # Whatever the file system's clock resolution, the modification time moves on.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 2_000_000_000))
+    msg = read_fails(ds, how, row=1)
+    assert_message(msg, path, "the file changed after it was opened", "open it again")
+    if how != "resampled":  # there GDAL wraps the message in its own, CPLE_AppDefined
+        assert gdal.GetLastErrorNo() == gdal.CPLE_FileIO
+    # Opened again, it reads as it is now.
+    ds = open_fast(path)
+    if change == "truncated":
+        read_fails(ds, "full")
+    else:
+        assert read_array(ds).tolist()[1] == [20, 21, 22, 23]
 
 
 def test_truncated_data_builtin_quirk():

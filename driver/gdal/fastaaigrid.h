@@ -34,6 +34,11 @@ void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const
 // cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.
 int FastAAIGridThreads(CSLConstList options, const char *filename);
 
+struct FileStampValue
+{
+    GIntBig size = 0, mtime_ns = 0;
+};
+
 class FastAAIGridDataset final : public GDALPamDataset
 {
     friend class FastAAIGridBand;
@@ -48,7 +53,12 @@ class FastAAIGridDataset final : public GDALPamDataset
     static int64_t PRead(void *ctx, uint64_t offset, void *dst, size_t n);
     static int64_t PReadConcurrent(void *ctx, uint64_t offset, void *dst, size_t n);
     void LoadPrj(const char *filename);
+    FileStampValue m_stamp; // the file at open, when m_stamped
+    bool m_stamped = false;
+
     bool ReadRows(int row0, int nrows, void *out);
+    void StampFile();
+    bool FileUnchanged();
 
   public:
     FastAAIGridDataset() = default;

@@ -275,6 +275,8 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     ds->nRasterXSize = static_cast<int>(h.ncols);
     ds->nRasterYSize = static_cast<int>(h.nrows);
     ds->m_fp = oi->fpL;
+    ds->SetDescription(fn);
+    ds->StampFile();
     oi->fpL = nullptr;
     auto *handle = reinterpret_cast<VSIVirtualHandle *>(ds->m_fp);
     aaig_io io = {ds->m_fp, PRead, 0};
@@ -322,7 +324,6 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
         ds->SetMetadataItem(GDALMD_AREA_OR_POINT, GDALMD_AOP_POINT);
     ds->LoadPrj(fn);
 
-    ds->SetDescription(fn);
     ds->TryLoadXML();
     // No sibling list: listing a directory of thousands of tiles on every open costs more than
     // reading a tile. Overviews are looked up by name when asked for.
@@ -411,8 +412,43 @@ char **FastAAIGridDataset::GetFileList()
     return files;
 }
 
+// A local file's size and modification time (ns where the system keeps them); false when
+// it cannot be read, or for VSI paths, where a stat may cost a network request.
+static bool FileStamp(const char *fn, FileStampValue *stamp)
+{
+    VSIStatBufL st;
+    if (STARTS_WITH(fn, "/vsi") || VSIStatL(fn, &st) != 0)
+        return false;
+    stamp->size = static_cast<GIntBig>(st.st_size);
+#if defined(__linux__)
+    stamp->mtime_ns = static_cast<GIntBig>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+#else
+    stamp->mtime_ns = static_cast<GIntBig>(st.st_mtime) * 1000000000;
+#endif
+    return true;
+}
+
+void FastAAIGridDataset::StampFile() { m_stamped = FileStamp(GetDescription(), &m_stamp); }
+
+// The row offsets the reader has learnt hold only for the file as it was at open: reading a
+// file changed since is an error, not values parsed from the middle of other rows.
+bool FastAAIGridDataset::FileUnchanged()
+{
+    FileStampValue now;
+    if (!m_stamped || (FileStamp(GetDescription(), &now) && now.size == m_stamp.size &&
+                       now.mtime_ns == m_stamp.mtime_ns))
+        return true;
+    FastAAIGridError(CE_Failure, CPLE_FileIO, GetDescription(),
+                     "the file changed after it was opened (%lld bytes then, %lld now, or a "
+                     "newer modification time): open it again",
+                     static_cast<long long>(m_stamp.size), static_cast<long long>(now.size));
+    return false;
+}
+
 bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
 {
+    if (!FileUnchanged())
+        return false;
     aaig_read_error err;
     if (aaig_reader_read(m_reader, static_cast<uint64_t>(row0), static_cast<uint64_t>(nrows),
                          out, &err) == AAIG_OK)
