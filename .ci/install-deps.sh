@@ -4,7 +4,8 @@ set -euo pipefail
 # Usage: .ci/install-deps.sh [--list]
 #   --list: print the packages that building and the pytest suite need (what the version
 #           matrix's chroots get), install nothing.
-# Without --list, also the applications the tests run through GDAL: QGIS, rioxarray, R's terra.
+# Without --list, also the applications the tests run through GDAL: QGIS, rioxarray, R's terra
+# (not with FASTAAIGRID_APPS=0: the version matrix's chroots test GDAL, not those).
 packages=(build-essential cmake file libgdal-dev gdal-bin libgtest-dev
           python3-gdal python3-numpy python3-pytest python3-rasterio python3-distributed)
 app_packages=(python3-qgis qgis-providers python3-rioxarray r-cran-terra)
@@ -13,6 +14,7 @@ if [ "${1:-}" = "--list" ]; then
   exit 0
 fi
 missing=()
+[ "${FASTAAIGRID_APPS:-1}" = 0 ] && app_packages=()
 for p in "${packages[@]}" "${app_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
