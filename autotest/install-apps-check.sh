@@ -42,7 +42,7 @@ print(m.group(1) if m else "none")
 EOF
 )
   rio=$(/usr/bin/python3 -c 'import sys, rioxarray; d = rioxarray.open_rasterio(sys.argv[1]); import rasterio; print(rasterio.open(sys.argv[1]).driver)' "$work/g.asc")
-  terra=$(Rscript --vanilla -e 'cat(grep("^Driver:", terra::describe(commandArgs(TRUE)[1]), value = TRUE), "\n")' "$work/g.asc" | sed -n 's/^Driver: \([^/]*\).*/\1/p')
+  terra=$(Rscript --vanilla -e 'cat(grep("^Driver:", terra::describe(commandArgs(TRUE)[1]), value = TRUE), "\n")' "$work/g.asc" 2>/dev/null | sed -n 's/^Driver: \([^/]*\).*/\1/p')
   echo "QGIS=${qgis##*$'\n'} rioxarray=$rio terra=$terra"
 }
 
