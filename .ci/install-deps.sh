@@ -24,4 +24,6 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+# force-unsafe-io: dpkg skips its fsync per unpacked file (several times faster on a fresh
+# machine; a crash mid-install would need the install run again).
+$sudo apt-get install -y -qq -o Dpkg::Options::=--force-unsafe-io "${missing[@]}" >/dev/null

@@ -8,7 +8,8 @@
 #   bookworm trixie sid   GDAL 3.6 / 3.10 / the newest (3.13 today), each in a debootstrap
 #                         chroot of that Debian with its own compiler: build with -Werror, the
 #                         unit tests, and the whole pytest suite against that GDAL's built-in,
-#                         at default, 1, 2 and 7 threads (MATRIX_SANITIZE=1: also ASan + UBSan)
+#                         with default threads and with 7 threads and tiny windows
+#                         (MATRIX_SANITIZE=1: also ASan + UBSan)
 #   portable              this machine, every architecture-specific fast path off
 #                         (FASTAAIGRID_PORTABLE): unit tests and the pytest suite
 #   arm64 i686 s390x      the core and its unit tests cross-built (static) and run under
@@ -47,7 +48,7 @@ run_suite() {  # run_suite SUITE [ARCH]
   bash autotest/chroot.sh make "$suite" "$arch" $test_packages >/dev/null || return 1
   bash autotest/chroot.sh run "$suite" "$arch" -- bash -c "
     echo \"GDAL \$(gdal-config --version), \$(gcc --version | head -n 1), \$(uname -m)\"
-    cd /src && FASTAAIGRID_APPS=0 FASTAAIGRID_BUILD_DIR=/root/build-$suite \
+    cd /src && FASTAAIGRID_APPS=0 FASTAAIGRID_TINY_THREADS=7 FASTAAIGRID_BUILD_DIR=/root/build-$suite \
       bash autotest/run-tests.sh $sanitize_flag"
 }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds FastAAIGrid and runs every test: the GoogleTest unit tests of the core, then the
-# pytest suite through osgeo.gdal with 1, 2 and 7 parsing threads (2 and 7 with tiny windows
-# and every region split, so boundaries fall inside numbers, CRLF pairs and blank lines),
-# then all of it again built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# pytest suite through osgeo.gdal with default threads, and again with 1, 2 and 7 parsing
+# threads and tiny windows and every region split (so boundaries fall inside numbers, CRLF
+# pairs and blank lines); then built with AddressSanitizer + UndefinedBehaviorSanitizer: the
+# unit tests, and pytest with default threads and with 7 threads and tiny windows.
 # Usage: autotest/run-tests.sh [--no-sanitize]
+# Environment: FASTAAIGRID_TINY_THREADS, the thread counts of the tiny-window runs of the
+# Release build (default "1 2 7"; the version matrix's chroots run "7").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -18,12 +21,14 @@ build_dir=${FASTAAIGRID_BUILD_DIR:-$repo/build}
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
+  local start=$SECONDS
   cmake -S "$repo" -B "$dir" -DFASTAAIGRID_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
+  echo "== built $dir in $((SECONDS - start)) s"
 }
 
-run_suite() {  # run_suite BUILD_DIR
-  local dir=$1
+run_suite() {  # run_suite BUILD_DIR TINY_THREADS...
+  local dir=$1; shift
   ASAN_OPTIONS=${CTEST_ASAN_OPTIONS:-${ASAN_OPTIONS:-}} \
     ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tail -n 3
   export FASTAAIGRID_PLUGIN_DIR="$dir"
@@ -33,7 +38,7 @@ run_suite() {  # run_suite BUILD_DIR
   [ "${FASTAAIGRID_APPS:-1}" = 0 ] && select=(-m "not apps")
   /usr/bin/python3 -m pytest -q -p no:cacheprovider "${select[@]}" autotest
   # The tests that drive QGIS, rioxarray and R (marker "apps") run once per build.
-  for t in 1 2 7; do
+  for t in "$@"; do
     echo "== pytest, GDAL_NUM_THREADS=$t, tiny windows"
     GDAL_NUM_THREADS=$t FASTAAIGRID_CHUNK_SIZE=1 FASTAAIGRID_PARALLEL_MIN=1 \
       /usr/bin/python3 -m pytest -q -p no:cacheprovider -m "not apps" autotest
@@ -42,7 +47,8 @@ run_suite() {  # run_suite BUILD_DIR
 
 echo "== Release build"
 build "$build_dir" -DCMAKE_BUILD_TYPE=Release -DFASTAAIGRID_BUILD_TESTS=ON
-run_suite "$build_dir"
+# shellcheck disable=SC2086
+run_suite "$build_dir" ${FASTAAIGRID_TINY_THREADS:-1 2 7}
 
 if [ $sanitize = 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
@@ -54,6 +60,6 @@ if [ $sanitize = 1 ]; then
   CTEST_ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
-  run_suite "$build_dir-asan"
+  run_suite "$build_dir-asan" 7
   unset LD_PRELOAD
 fi

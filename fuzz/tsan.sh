@@ -13,20 +13,25 @@
 # python3 is not instrumented, so the runtime must be preloaded, LD_PRELOAD=$(gcc -print-file-name=libtsan.so),
 # and TSan then also watches every uninstrumented library (GDAL, numpy, Python itself), where it
 # cannot see the synchronisation: expect reports that are not ours (suppressed by
-# fuzz/tsan.supp where known). Every build and test command runs under nice -n 19, -j1.
+# fuzz/tsan.supp where known).
+#
+# Every build and test command runs under $NICE (default "nice -n 19"; empty for none, as in
+# CI), and builds use $JOBS compile jobs (default 1).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-tsan}
 FILTER=${1:-*}
+NICE=${NICE-nice -n 19}
+JOBS=${JOBS:-1}
 
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     # Tests are listed when ctest runs, not at build time (the listing would run under TSan).
-    CC=${CC:-clang} CXX=${CXX:-clang++} nice -n 19 cmake -S "$ROOT" -B "$BUILD_DIR" \
+    CC=${CC:-clang} CXX=${CXX:-clang++} $NICE cmake -S "$ROOT" -B "$BUILD_DIR" \
         -DFASTAAIGRID_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST >/dev/null || exit 1
 fi
-nice -n 19 cmake --build "$BUILD_DIR" -j1 --target aaig_unit_tests >/dev/null || {
-    echo "build failed: nice -n 19 cmake --build $BUILD_DIR -j1 --target aaig_unit_tests" >&2
+$NICE cmake --build "$BUILD_DIR" -j"$JOBS" --target aaig_unit_tests >/dev/null || {
+    echo "build failed: $NICE cmake --build $BUILD_DIR -j$JOBS --target aaig_unit_tests" >&2
     exit 1
 }
 
@@ -36,7 +41,7 @@ nice -n 19 cmake --build "$BUILD_DIR" -j1 --target aaig_unit_tests >/dev/null ||
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 history_size=4 die_after_fork=0}
 status=0
 echo "== unit tests under ThreadSanitizer ($BUILD_DIR/autotest/aaig_unit_tests)"
-nice -n 19 "$BUILD_DIR/autotest/aaig_unit_tests" --gtest_death_test_style=threadsafe \
+$NICE "$BUILD_DIR/autotest/aaig_unit_tests" --gtest_death_test_style=threadsafe \
     --gtest_filter="$FILTER" --gtest_brief=1 || status=1
 
 if [ "${TSAN_PYTEST:-0}" = 1 ]; then
@@ -46,14 +51,14 @@ if [ "${TSAN_PYTEST:-0}" = 1 ]; then
     # plugin's target_clones resolver runs, so the GCC problem above does not arise.
     PLUGIN_DIR=$BUILD_DIR/plugin-gcc
     if [ ! -f "$PLUGIN_DIR/CMakeCache.txt" ]; then
-        CC=gcc CXX=g++ nice -n 19 cmake -S "$ROOT" -B "$PLUGIN_DIR" -DFASTAAIGRID_TSAN=ON \
+        CC=gcc CXX=g++ $NICE cmake -S "$ROOT" -B "$PLUGIN_DIR" -DFASTAAIGRID_TSAN=ON \
             -DFASTAAIGRID_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null 2>&1 || exit 1
     fi
-    nice -n 19 cmake --build "$PLUGIN_DIR" -j1 --target gdal_FastAAIGrid >/dev/null || exit 1
+    $NICE cmake --build "$PLUGIN_DIR" -j"$JOBS" --target gdal_FastAAIGrid >/dev/null || exit 1
     libtsan=$(gcc -print-file-name=libtsan.so)
     echo "== autotest/test_threads.py with LD_PRELOAD=$libtsan, plugin $PLUGIN_DIR"
     (cd "$ROOT" && FASTAAIGRID_PLUGIN_DIR="$PLUGIN_DIR" LD_PRELOAD="$libtsan" \
         TSAN_OPTIONS="${TSAN_PYTEST_OPTIONS:-halt_on_error=0 report_signal_unsafe=0 die_after_fork=0 suppressions=$ROOT/fuzz/tsan.supp}" \
-        nice -n 19 timeout 900 /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest/test_threads.py) || status=1
+        $NICE timeout 900 /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest/test_threads.py) || status=1
 fi
 exit $status
