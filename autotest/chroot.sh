@@ -53,17 +53,16 @@ make_chroot() {  # make_chroot SUITE ARCH PACKAGES...
   [ "$arch" = "$(host_arch)" ] || binfmt_up "$arch"
   local r; r=$(root_of "$suite" "$arch")
   if [ ! -x "$r/usr/bin/apt-get" ]; then
-    local foreign=()
-    [ "$arch" = "$(host_arch)" ] || foreign=(--foreign)
     rm -rf "$r"; mkdir -p "$r"
     echo "== debootstrap $suite/$arch into $r" >&2
-    debootstrap --variant=minbase --arch="$arch" "${foreign[@]}" "$suite" "$r" "$mirror" >&2
-    if [ ${#foreign[@]} -gt 0 ]; then
-      chroot "$r" /debootstrap/debootstrap --second-stage >&2
-    fi
-    echo "deb $mirror $suite main" > "$r/etc/apt/sources.list"
-    # A throw-away test system: dpkg need not sync every file it unpacks (much faster).
+    # In two stages, so that dpkg is told before it installs anything that this is a
+    # throw-away test system: it need not sync every file it unpacks (with a sync per file,
+    # making a chroot can take many times longer on a slow disk).
+    debootstrap --variant=minbase --arch="$arch" --foreign "$suite" "$r" "$mirror" >&2
+    mkdir -p "$r/etc/dpkg/dpkg.cfg.d"
     echo force-unsafe-io > "$r/etc/dpkg/dpkg.cfg.d/fastaaigrid-unsafe-io"
+    chroot "$r" /debootstrap/debootstrap --second-stage >&2
+    echo "deb $mirror $suite main" > "$r/etc/apt/sources.list"
   fi
   local missing=() p
   for p in "$@"; do
