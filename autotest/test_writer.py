@@ -38,6 +38,7 @@ from conftest import (
     PEER_DIR,
     PLUGIN_DIR,
     builtin_since,
+    config_options,
     open_builtin,
     open_fast,
     quiet_errors,
@@ -708,9 +709,11 @@ def test_dot0_with_non_integer_nodata_does_not_depend_on_threads():
     arr = np.full((4, 2), np.nan, dtype=np.float32)
     arr[2:] = [[1, 2], [3, 4]]
     outputs = {}
-    for threads in ("1", "2", "3"):
-        outputs[threads] = write_fast("/vsimem/thr.asc", mem_source(arr, nodata=-9999.5),
-                                      [f"NUM_THREADS={threads}"])
+    # A grid this small is formatted on one thread unless the test knob asks for tiny tasks.
+    with config_options({"FASTAAIGRID_PARALLEL_MIN": "1"}):
+        for threads in ("1", "2", "3"):
+            outputs[threads] = write_fast("/vsimem/thr.asc", mem_source(arr, nodata=-9999.5),
+                                          [f"NUM_THREADS={threads}"])
     assert outputs["1"] == outputs["2"] == outputs["3"], (
         "output differs with NUM_THREADS: "
         + " | ".join(f"{k}: {data_tokens(v)[4:]}" for k, v in outputs.items())
@@ -1208,6 +1211,40 @@ def test_num_threads_same_bytes_multiblock():
     dotted = [i for i, t in enumerate(tokens) if "." in t]
     assert dotted == [1024 * ncols]
     assert tokens[1024 * ncols] == f"{int(arr[1024, 0])}.0"
+
+
+def test_small_grid_is_formatted_without_waking_the_pool():
+    """A handful of values is formatted on the caller's thread (handing work to a pool thread
+    costs more than formatting it); a large grid still starts pool workers. Counted in a fresh
+    process, whose pool has no workers yet."""
+    script = textwrap.dedent(
+        """
+        import os
+        from osgeo import gdal
+        import numpy as np
+        def threads():
+            return len(os.listdir("/proc/self/task"))
+        def copy(n):
+            src = gdal.GetDriverByName("MEM").Create("", n, n, 1, gdal.GDT_Float32)
+            src.GetRasterBand(1).WriteArray(np.arange(n * n, dtype=np.float32).reshape(n, n) / 7)
+            gdal.GetDriverByName("FastAAIGrid").CreateCopy("/vsimem/o.asc", src, options=["NUM_THREADS=4"])
+            gdal.Unlink("/vsimem/o.asc")
+        before = threads()
+        copy(10)
+        copy(100)
+        small = threads()
+        copy(400)
+        print(before, small, threads())
+        """
+    )
+    env = dict(os.environ, GDAL_DRIVER_PATH=PLUGIN_DIR)
+    env.pop("FASTAAIGRID_PARALLEL_MIN", None)
+    proc = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    before, small, large = map(int, proc.stdout.split())
+    assert small == before, f"a 10x10 and a 100x100 copy started {small - before} threads"
+    assert large > before, "a 400x400 copy on 4 threads started no pool worker"
 
 
 def test_num_threads_invalid_value_warns_and_writes():

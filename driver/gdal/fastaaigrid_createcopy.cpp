@@ -12,6 +12,7 @@ extern "C" {
 #include <cctype>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -19,6 +20,22 @@ namespace
 {
 
 constexpr size_t BLOCK_VALUES = 1 << 20;  // values formatted per step
+// The fewest values a formatting task gets: handing a task to a pool thread costs about as
+// much as formatting a few thousand values, so small grids are formatted on the caller's
+// thread alone (a 10x10 copy woke a worker for 10 values each). The test knob
+// FASTAAIGRID_PARALLEL_MIN, when set, replaces it, so that small grids split too.
+constexpr size_t MIN_TASK_VALUES = 1 << 14;
+
+// Formatting tasks per block of n values on at most `threads` threads.
+unsigned FormatTasks(unsigned threads, size_t n)
+{
+    size_t least = static_cast<size_t>(
+        std::strtoull(CPLGetConfigOption("FASTAAIGRID_PARALLEL_MIN", "0"), nullptr, 10));
+    if (least == 0)
+        least = MIN_TASK_VALUES;
+    const size_t tasks = std::max<size_t>(1, n / least);
+    return static_cast<unsigned>(std::min<size_t>(aaig_clamp_threads(threads), tasks));
+}
 
 struct ValueKind
 {
@@ -351,10 +368,10 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         return nullptr;
 
     const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
-    // One block of rows is formatted as nt tasks on the process-wide pool.
-    const unsigned nt = aaig_clamp_threads(threads);
     const size_t vsize = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));
     const size_t blockRows = std::max<size_t>(1, std::min<size_t>(nrows, BLOCK_VALUES / std::max(1, ncols)));
+    // One block of rows is formatted as nt tasks on the process-wide pool.
+    const unsigned nt = FormatTasks(threads, blockRows * static_cast<size_t>(ncols));
     const size_t rowChars = static_cast<size_t>(ncols) * aaig_format_max_chars(&opt) + 2;
     std::vector<GByte> values;
     FormatJob job;

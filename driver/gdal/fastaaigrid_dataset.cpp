@@ -6,10 +6,13 @@
 #include "cpl_string.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdarg>
 #include <cstdlib>
 #include <vector>
+
+#include <unistd.h>
 
 constexpr size_t FIRST_HEADER_READ = 16384;
 constexpr size_t MAX_HEADER = 1 << 20;
@@ -34,13 +37,29 @@ static void ReportReadError(const char *filename, const aaig_read_error &err, aa
                      filename, "%s", msg);
 }
 
+// The CPUs this process may use, asked of GDAL once per process: CPLGetNumCPUs reads a file
+// and asks the kernel each time, which was a measurable part of opening or writing a small
+// grid. A child after fork() asks again; an affinity changed later is not seen.
+static unsigned ProcessCpus()
+{
+    static std::atomic<long long> cached{0};  // (pid << 16) | cpus
+    const long long pid = static_cast<long long>(getpid());
+    long long v = cached.load(std::memory_order_relaxed);
+    if ((v >> 16) != pid)
+    {
+        v = (pid << 16) | aaig_clamp_threads(static_cast<unsigned>(std::max(1, CPLGetNumCPUs())));
+        cached.store(v, std::memory_order_relaxed);
+    }
+    return static_cast<unsigned>(v & 0xffff);
+}
+
 int FastAAIGridThreads(CSLConstList options, const char *filename)
 {
     const char *value = CSLFetchNameValue(options, "NUM_THREADS");
     if (!value)
         value = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr);
     // Every path is clamped: the core's per-thread arrays hold AAIG_MAX_THREADS entries.
-    const unsigned cpus = aaig_clamp_threads(static_cast<unsigned>(std::max(1, CPLGetNumCPUs())));
+    const unsigned cpus = ProcessCpus();
     if (!value || EQUAL(value, "ALL_CPUS"))
         return static_cast<int>(cpus);
     const long long n = std::atoll(value);
