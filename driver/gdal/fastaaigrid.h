@@ -34,6 +34,10 @@ void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const
 // cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.
 int FastAAIGridThreads(CSLConstList options, const char *filename);
 
+// A size-valued test knob (FASTAAIGRID_CHUNK_SIZE, FASTAAIGRID_PARALLEL_MIN): its value as a
+// config option, 0 when unset (the core's default).
+size_t FastAAIGridTestKnob(const char *name);
+
 struct FileStampValue
 {
     GIntBig size = 0, mtime_ns = 0;

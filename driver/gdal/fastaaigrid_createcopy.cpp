@@ -12,7 +12,6 @@ extern "C" {
 #include <cctype>
 #include <cfloat>
 #include <cmath>
-#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -29,8 +28,7 @@ constexpr size_t MIN_TASK_VALUES = 1 << 14;
 // Formatting tasks per block of n values on at most `threads` threads.
 unsigned FormatTasks(unsigned threads, size_t n)
 {
-    size_t least = static_cast<size_t>(
-        std::strtoull(CPLGetConfigOption("FASTAAIGRID_PARALLEL_MIN", "0"), nullptr, 10));
+    size_t least = FastAAIGridTestKnob("FASTAAIGRID_PARALLEL_MIN");
     if (least == 0)
         least = MIN_TASK_VALUES;
     const size_t tasks = std::max<size_t>(1, n / least);

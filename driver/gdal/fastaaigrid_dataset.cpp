@@ -53,6 +53,11 @@ static unsigned ProcessCpus()
     return static_cast<unsigned>(v & 0xffff);
 }
 
+size_t FastAAIGridTestKnob(const char *name)
+{
+    return static_cast<size_t>(std::strtoull(CPLGetConfigOption(name, "0"), nullptr, 10));
+}
+
 int FastAAIGridThreads(CSLConstList options, const char *filename)
 {
     const char *value = CSLFetchNameValue(options, "NUM_THREADS");
@@ -312,10 +317,8 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     cfg.null_value = nodata;
     // Test knobs: tiny windows and splitting every region put chunk and thread boundaries
     // inside numbers, CRLF pairs and blank lines of small files.
-    cfg.chunk_size = static_cast<size_t>(
-        std::strtoull(CPLGetConfigOption("FASTAAIGRID_CHUNK_SIZE", "0"), nullptr, 10));
-    cfg.parallel_min = static_cast<size_t>(
-        std::strtoull(CPLGetConfigOption("FASTAAIGRID_PARALLEL_MIN", "0"), nullptr, 10));
+    cfg.chunk_size = FastAAIGridTestKnob("FASTAAIGRID_CHUNK_SIZE");
+    cfg.parallel_min = FastAAIGridTestKnob("FASTAAIGRID_PARALLEL_MIN");
     ds->m_reader = aaig_reader_new(&io, &cfg);
     if (!ds->m_reader)
     {
