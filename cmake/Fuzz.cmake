@@ -3,8 +3,8 @@
 # instrumentation plus ASan and UBSan, UB fatal); the harness executables alone link libFuzzer's
 # main. Run them with fuzz/run.sh.
 # FASTAAIGRID_FUZZ_SANITIZERS="" builds coverage instrumentation alone, several times faster:
-# for long campaigns, whose corpus is then replayed through the sanitizer build
-# (fuzz/campaign.sh).
+# for long campaigns, whose corpus is then replayed through the sanitizer build (the commands:
+# README, "How this is checked"; doc/HACKING.md).
 option(FASTAAIGRID_FUZZ "Build the libFuzzer harnesses in fuzz/ (clang only)" OFF)
 if(FASTAAIGRID_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang" OR NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")

@@ -133,12 +133,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     const GDALDataType t = GDALGetRasterDataType(band);
     FUZZ_CHECK(t == GDT_Int32 || t == GDT_Float32 || t == GDT_Float64, "type %d", (int)t);
+    int has_nodata = 0;
+    const double nodata = GDALGetRasterNoDataValue(band, &has_nodata);
     if (types[dt]) {
         // DATATYPE is kept, except that a `null` NODATA_value makes Int32 Float64 with nodata
-        // -DBL_MAX: the built-in's rule, as in fuzz_header (fuzz/findings/README.md, 3 and 6).
-        int null_nodata = 0;
-        const double nd = GDALGetRasterNoDataValue(band, &null_nodata);
-        null_nodata = null_nodata && nd == -DBL_MAX;
+        // -DBL_MAX: the built-in's rule, as in fuzz_header (fuzz/findings/README.md, 3 and 5).
+        const bool null_nodata = has_nodata && nodata == -DBL_MAX;
         const GDALDataType want = null_nodata && dt == 1 ? GDT_Float64
                                                          : GDALGetDataTypeByName(types[dt]);
         FUZZ_CHECK(t == want, "DATATYPE=%s gave %s", types[dt], GDALGetDataTypeName(t));
@@ -155,8 +155,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     double gt_src[6] = {0, 1, 0, 0, 0, 1};
     const bool has_gt = GDALGetGeoTransform(ds, gt_src) == CE_None;
-    int has_nodata = 0;
-    const double nodata = GDALGetRasterNoDataValue(band, &has_nodata);
 
     std::vector<unsigned char> full((size_t)w * h * px);
     const bool full_ok = GDALRasterIO(band, GF_Read, 0, 0, w, h, full.data(), w, h, t, 0, 0) == CE_None;
