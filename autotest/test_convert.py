@@ -30,6 +30,7 @@ if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)     # spawned Dask workers inherit sys.path
 
 from fastaaigrid.convert import convert  # noqa: E402
+from fastaaigrid.mosaic import tile_set_vrt  # noqa: E402
 from fastaaigrid.sources import UsageError  # noqa: E402
 
 SCRIPT = os.path.join(PYTHON_DIR, "fastaaigrid-convert")
@@ -173,6 +174,31 @@ def test_local_run_matches_gdal_translate(local_run, tiles_dir, tmp_path):
     assert all(r["total_s"] > 0 and r["translate_s"] > 0 for r in records)
 
 
+def assert_same_vrt_as_buildvrt(outdir, vrt_name="mosaic.vrt"):
+    """The VRT is the dataset gdal.BuildVRT makes of the same outputs (tile order: names)."""
+    outputs = sorted(p for p in glob.glob(os.path.join(outdir, "*.tif"))
+                     if os.path.basename(p) not in ("all.tif", "mosaic.tif"))
+    ref_path = os.path.join(outdir, "buildvrt.vrt")
+    gdal.BuildVRT(ref_path, outputs)
+    got, want = gdal.Open(os.path.join(outdir, vrt_name)), gdal.Open(ref_path)
+    try:
+        assert (got.RasterXSize, got.RasterYSize) == (want.RasterXSize, want.RasterYSize)
+        assert got.GetGeoTransform() == want.GetGeoTransform()
+        assert (got.GetSpatialRef() is None) == (want.GetSpatialRef() is None)
+        if want.GetSpatialRef() is not None:
+            assert got.GetSpatialRef().IsSame(want.GetSpatialRef())
+            assert (got.GetSpatialRef().GetDataAxisToSRSAxisMapping()
+                    == want.GetSpatialRef().GetDataAxisToSRSAxisMapping())
+        assert got.GetFileList()[1:] == want.GetFileList()[1:]
+        a, b = got.GetRasterBand(1), want.GetRasterBand(1)
+        assert (a.DataType, a.GetNoDataValue(), a.GetColorInterpretation()) == \
+            (b.DataType, b.GetNoDataValue(), b.GetColorInterpretation())
+        assert a.ReadAsArray().tobytes() == b.ReadAsArray().tobytes()
+    finally:
+        got = want = None
+        os.remove(ref_path)
+
+
 def test_vrt_and_mosaic(tiles_dir, tmp_path):
     out = str(tmp_path / "out")
     summary = convert([tiles_dir], out, processes=2, mosaic_name="all.tif")
@@ -180,11 +206,56 @@ def test_vrt_and_mosaic(tiles_dir, tmp_path):
     vrt = gdal.Open(os.path.join(out, "mosaic.vrt"))
     assert (vrt.RasterXSize, vrt.RasterYSize) == (GRID_COLS * SIDE, GRID_ROWS * SIDE)
     assert len(vrt.GetFileList()) == 1 + 24
+    assert_same_vrt_as_buildvrt(out)
     with open(os.path.join(out, "mosaic.vrt")) as f:
         assert 'relativeToVRT="1"' in f.read()
     assert describe(os.path.join(out, "all.tif"))["pixels"] == vrt.GetRasterBand(1).ReadAsArray().tobytes()
     ds = gdal.Open(os.path.join(out, "all.tif"))
     assert ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG"
+
+
+def test_vrt_of_int_tiles_without_nodata_or_srs(tmp_path):
+    """The VRT written from the records: SimpleSources, no SRS; a resumed run's tiles too."""
+    src = str(tmp_path / "src")
+    for i in (0, 1, 7):
+        write_tile(src, f"i{i}", asc_text(i, integer=True, nodata=False), prj=False)
+    out = str(tmp_path / "out")
+    assert convert([src], out, processes=2).ok
+    assert_same_vrt_as_buildvrt(out)
+    assert "SimpleSource" in open(os.path.join(out, "mosaic.vrt")).read()
+    write_tile(src, "i8", asc_text(8, integer=True, nodata=False), prj=False)
+    summary = convert([src], out, processes=1)
+    assert summary.converted == 1 and summary.skipped == 3
+    assert_same_vrt_as_buildvrt(out)
+
+
+def test_vrt_of_mixed_tiles_is_left_to_buildvrt(tmp_path):
+    """Tiles that are not one tile set: gdal.BuildVRT decides, and says what it left out."""
+    src = str(tmp_path / "src")
+    write_tile(src, "a_float", asc_text(0))
+    write_tile(src, "b_int", asc_text(1, integer=True))        # another data type
+    write_tile(src, "c_float", asc_text(2))
+    out = str(tmp_path / "out")
+    summary = convert([src], out, processes=1)
+    assert summary.ok and summary.vrt_warnings, summary.text()
+    assert len(gdal.Open(os.path.join(out, "mosaic.vrt")).GetFileList()) == 1 + 2
+
+
+def test_tile_set_vrt_refuses_what_is_not_a_tile_set():
+    def record(name, x0, y0, res=10.0, nodata=-9999.0, srs=None, dtype="Float32"):
+        return {"output": name + ".tif", "dtype": dtype, "width": 4, "height": 3,
+                "grid": {"geotransform": [x0, res, 0.0, y0, 0.0, -res], "srs": srs, "axes": None,
+                         "nodata": nodata, "block": [4, 3]}}
+    a = record("a", 0.0, 30.0)
+    assert tile_set_vrt([a, record("b", 40.0, 30.0)]).count("<ComplexSource>") == 2
+    assert tile_set_vrt([a, record("b", 45.0, 30.0)]) is None                  # off the grid
+    assert tile_set_vrt([a, record("b", 40.0, 30.0, res=5.0)]) is None         # another pixel size
+    assert tile_set_vrt([a, record("b", 40.0, 30.0, nodata=None)]) is None
+    assert tile_set_vrt([a, record("b", 40.0, 30.0, dtype="Int32")]) is None
+    assert tile_set_vrt([a, record("b", 40.0, 30.0, srs="LOCAL_CS[\"x\"]")]) is None
+    assert tile_set_vrt([a, dict(record("b", 40.0, 30.0), grid=None)]) is None  # an older manifest
+    nan = [record("a", 0.0, 30.0, nodata=float("nan")), record("b", 40.0, 30.0, nodata=float("nan"))]
+    assert "<NoDataValue>nan</NoDataValue>" in tile_set_vrt(nan)
 
 
 def test_types_srs_and_creation_options(tmp_path):

@@ -113,12 +113,12 @@ def convert(sources, outdir, *, fmt="COG", creation_options=(), a_srs=None, vrt=
             _preflight(runner, plugin_dir)
             settings = dataclasses.replace(base, threads=threads or runner.cores_per_slot())
             summary.where = _describe(runner, settings)
-            ok_names = _convert_tiles(runner, tiles, settings, summary, progress, on_batch)
+            done = _convert_tiles(runner, tiles, settings, summary, progress, on_batch)
         finally:
             _remove_partial_files(outdir)
-        if vrt and ok_names:
+        if vrt and done:
             summary.vrt = os.path.join(outdir, vrt)
-            summary.vrt_warnings = runner.call(mosaic.build_vrt, outdir, vrt, ok_names, plugin_dir)
+            summary.vrt_warnings = mosaic.write_vrt(runner, outdir, vrt, done, plugin_dir)
             if mosaic_name:
                 options = creation_options if fmt == "COG" else ()
                 summary.mosaic = runner.call(mosaic.build_mosaic, outdir, vrt, mosaic_name, "COG",
@@ -128,7 +128,7 @@ def convert(sources, outdir, *, fmt="COG", creation_options=(), a_srs=None, vrt=
 
 
 def _convert_tiles(runner, tiles, settings, summary, progress, on_batch):
-    """Skip the tiles already done, convert the others; return the names of all done tiles."""
+    """Skip the tiles already done, convert the others; return {name: record} of all done tiles."""
     manifest_path = os.path.join(settings.outdir, MANIFEST_NAME)
     done = done_tiles(manifest_path, tiles, settings)
     todo = [t for t in tiles if t.name not in done]
@@ -141,7 +141,7 @@ def _convert_tiles(runner, tiles, settings, summary, progress, on_batch):
             writer.write(records)
             for r in records:
                 if r["status"] == "ok":
-                    done.add(r["tile"])
+                    done[r["tile"]] = r
                     summary.converted += 1
                 else:
                     summary.failed[r["tile"]] = r.get("error", "")
@@ -151,7 +151,7 @@ def _convert_tiles(runner, tiles, settings, summary, progress, on_batch):
     finally:
         bar.close()
         writer.close()
-    return sorted(done)
+    return done
 
 
 def _run_batches(runner, todo, settings, summary):

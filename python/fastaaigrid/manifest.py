@@ -36,9 +36,9 @@ def read_last_records(path):
 
 
 def done_tiles(manifest_path, tiles, settings):
-    """Names of the *tiles* whose outputs are complete and verified (see module doc)."""
+    """{name: last record} of the *tiles* whose outputs are complete and verified (see module doc)."""
     last = read_last_records(manifest_path)
-    done = set()
+    done = {}
     for tile in tiles:
         record = last.get(tile.name)
         if (record and record.get("status") == "ok"
@@ -46,7 +46,7 @@ def done_tiles(manifest_path, tiles, settings):
                 and record.get("source_stamp") == tile.stamp
                 and record.get("settings") == settings.output_key()
                 and _output_matches(output_path(settings.outdir, tile.name), record)):
-            done.add(tile.name)
+            done[tile.name] = record
     return done
 
 

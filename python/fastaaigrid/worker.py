@@ -10,6 +10,7 @@ and only then renamed to ``<outdir>/<name>.tif``.  A process that dies
 mid-tile leaves at most a ``*.tif.tmp-*`` file, which the coordinator deletes.
 """
 
+import contextlib
 import ctypes
 import glob
 import hashlib
@@ -99,6 +100,25 @@ def setup_gdal(plugin_dir):
     return gdal
 
 
+@contextlib.contextmanager
+def outputs_without_listing(gdal):
+    """Open and write our outputs without GDAL listing their folder (this thread only).
+
+    On every open, GDAL lists the file's folder to find side files (.ovr,
+    .msk, .aux.xml); the output folder holds two entries per tile, so that
+    listing cost more than the open itself (0.8 ms a tile with 2858 tiles)
+    and made BuildVRT 4x slower.  Our outputs have no side files: _verify
+    refuses any.
+    """
+    key = "GDAL_DISABLE_READDIR_ON_OPEN"
+    before = gdal.GetThreadLocalConfigOption(key, None)
+    gdal.SetThreadLocalConfigOption(key, "EMPTY_DIR")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption(key, before)
+
+
 def convert_batch(tiles, settings):
     """Convert *tiles* one after the other; return one record per tile."""
     try:
@@ -121,14 +141,15 @@ def convert_tile(gdal, tile, settings):
                          open_options=[f"NUM_THREADS={settings.threads}"])
         marks.append(time.perf_counter())
         width, height, bands, dtype = expected = _shape(ds)
-        out = gdal.Translate(tmp, ds, options=_translate_options(gdal, ds, settings))
-        del out, ds                         # closing writes the file
-        marks.append(time.perf_counter())
-        checksum, nbytes = _verify(gdal, tmp, expected)
+        with outputs_without_listing(gdal):
+            out = gdal.Translate(tmp, ds, options=_translate_options(gdal, ds, settings))
+            del out, ds                     # closing writes the file
+            marks.append(time.perf_counter())
+            checksum, nbytes, grid = _verify(gdal, tmp, expected)
         os.replace(tmp, final)
         marks.append(time.perf_counter())
         return _record(tile, settings, "ok", sha256=checksum, bytes=nbytes, width=width, height=height,
-                       dtype=gdal.GetDataTypeName(dtype), **_timings(marks, cpu0))
+                       dtype=gdal.GetDataTypeName(dtype), grid=grid, **_timings(marks, cpu0))
     except Exception as e:
         _remove_tmp(tmp)
         return failed_record(tile, settings, f"{type(e).__name__}: {e}", **_timings(marks, cpu0))
@@ -158,16 +179,26 @@ def _shape(ds):
 
 
 def _verify(gdal, path, expected):
-    """Reopen the written file; check it matches the source's shape; return (sha256, size)."""
+    """Reopen the written file; check it matches the source's shape; return (sha256, size, grid)."""
     ds = gdal.OpenEx(path, gdal.OF_RASTER, allowed_drivers=["GTiff"])
     got = _shape(ds)
+    grid = _grid(ds)
     ds = None
     if got != expected:
         raise RuntimeError(f"written file has (width, height, bands, type) {got}, expected {expected}")
     extra = [path + ext for ext in SIDE_FILES if os.path.exists(path + ext)]
     if extra:
         raise RuntimeError(f"GDAL wrote side files the output would lose: {extra}")
-    return sha256_file(path), os.path.getsize(path)
+    return sha256_file(path), os.path.getsize(path), grid
+
+
+def _grid(ds):
+    """What the mosaic needs of an output, so that it need not open it again (see mosaic)."""
+    band = ds.GetRasterBand(1)
+    srs = ds.GetSpatialRef()
+    return {"geotransform": list(ds.GetGeoTransform()), "srs": srs.ExportToWkt() if srs else None,
+            "axes": list(srs.GetDataAxisToSRSAxisMapping()) if srs else None,
+            "nodata": band.GetNoDataValue(), "block": list(band.GetBlockSize())}
 
 
 def sha256_file(path):
