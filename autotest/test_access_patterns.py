@@ -2,13 +2,17 @@
 results. These reads go through the block cache, which FastAAIGrid fills with parsed rows
 (windows side by side, block reads reading ahead): so every test also runs with a cache
 too small to hold the raster, where rows are evicted and parsed again."""
+import os
 import random
+import signal
+import time
 
 import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from conftest import (assert_same_pixels, config_options, open_builtin, open_fast, write_file)
+from conftest import (assert_same_pixels, config_options, open_builtin, open_fast, quiet_errors,
+                      write_file)
 
 NCOLS, NROWS = 613, 709  # not multiples of anything the driver uses
 NODATA = -9999
@@ -116,3 +120,109 @@ def test_warp(grid, cache):
         out.append((w.GetGeoTransform(), w.ReadAsArray()))
     assert out[0][0] == out[1][0]
     assert_same_pixels(out[0][1], out[1][1], "warp")
+
+
+# Reading ahead: once block reads down the raster reach the longest run (here 1 MB of cache
+# allows runs of 106 rows), each next run is parsed on the pool while GDAL uses the last.
+# Anything else the dataset is asked for meanwhile waits for that job first.
+
+def read_ahead_cases():
+    return [pytest.param(t, id=t) for t in ("NUM_THREADS=2", "NUM_THREADS=5")]
+
+
+def first_failing_block(band, rows):
+    """The first of *rows* whose block read fails (its message: gdal.GetLastErrorMsg())."""
+    gdal.ErrorReset()
+    with quiet_errors():
+        return next((row for row in rows if band.ReadBlock(0, row) is None), None)
+
+
+@pytest.fixture
+def small_cache():
+    old = gdal.GetCacheMax()
+    gdal.SetCacheMax(1 << 20)
+    try:
+        yield
+    finally:
+        gdal.SetCacheMax(old)
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_read_ahead_interleaved_with_other_reads(grid, small_cache, threads):
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    full = ref.ReadAsArray()
+    for row in range(NROWS):
+        assert fb.ReadBlock(0, row) == rb.ReadBlock(0, row), f"block {row}"
+        if row in (250, 400):  # a run is being read ahead: other reads meanwhile
+            assert_same_pixels(fb.ReadAsArray(0, 600, NCOLS, 50), full[600:650], "rows 600-649")
+            assert_same_pixels(fb.ReadAsArray(7, 20, 30, 9), full[20:29, 7:37], "a window")
+            assert_same_pixels(fb.ReadAsArray(), full, "a full read")
+    assert fb.ComputeStatistics(False) == rb.ComputeStatistics(False)
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_read_ahead_error_is_reported_where_it_is(tmp_path, small_cache, threads):
+    """A bad value in a run read ahead fails the block read that takes the run, with the
+    row and column of the value, as a read of that run on the caller's thread would."""
+    rows = [" ".join(str((r * 7 + c) % 1000) + ".5" for c in range(NCOLS)) for r in range(NROWS)]
+    rows[500] = rows[500].replace(" 3.5 ", " 3.5x ", 1) if " 3.5 " in rows[500] else rows[500] + " x"
+    cells = rows[500].split()
+    bad_col = next(i for i, v in enumerate(cells) if not v.replace(".", "").isdigit())
+    path = str(tmp_path / "bad.asc")
+    write_file(path, f"ncols {NCOLS}\nnrows {NROWS}\nxllcorner 0\nyllcorner 0\ncellsize 1\n"
+                     + "\n".join(rows) + "\n")
+    ds = open_fast(path, [threads])   # (a band does not keep its dataset open)
+    row = first_failing_block(ds.GetRasterBand(1), range(NROWS))
+    msg = gdal.GetLastErrorMsg()
+    assert row is not None and row <= 500, f"the error came at block {row}: {msg}"
+    assert f"row 501, column {bad_col + 1}" in msg and path in msg, msg
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_read_ahead_of_a_changed_file_is_an_error(tmp_path, small_cache, threads):
+    path = str(tmp_path / "g.asc")
+    rows = [" ".join(str((r + c) % 100) for c in range(NCOLS)) for r in range(NROWS)]
+    write_file(path, f"ncols {NCOLS}\nnrows {NROWS}\nxllcorner 0\nyllcorner 0\ncellsize 1\n"
+                     + "\n".join(rows) + "\n")
+    ds = open_fast(path, [threads])
+    fb = ds.GetRasterBand(1)
+    for row in range(300):
+        fb.ReadBlock(0, row)
+    before = os.stat(path)
+    os.truncate(path, before.st_size - 10)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 2_000_000_000))
+    assert first_failing_block(fb, range(300, NROWS)) is not None
+    assert "the file changed after it was opened" in gdal.GetLastErrorMsg()
+
+
+def test_read_ahead_then_fork(grid, small_cache):
+    """A child forked while a run is read ahead reads on correctly: the job is the parent's."""
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, ["NUM_THREADS=4"]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    want = b"".join(rb.ReadBlock(0, row) for row in range(NROWS))
+    for row in range(300):
+        assert fb.ReadBlock(0, row) == want[row * NCOLS * 4:(row + 1) * NCOLS * 4]
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            got = b"".join(fb.ReadBlock(0, row) for row in range(300, NROWS))
+            code = 0 if got == want[300 * NCOLS * 4:] else 2
+        finally:
+            os._exit(code)
+    deadline = time.time() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the child hung reading on after the fork")
+        time.sleep(0.02)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
+    got = b"".join(fb.ReadBlock(0, row) for row in range(300, NROWS))
+    assert got == want[300 * NCOLS * 4:], "the parent after the fork"

@@ -131,7 +131,8 @@ std::string stress_pool(unsigned)
 }
 
 // `ncallers` threads run jobs at once, each with its own thread counts (2..12) and task counts;
-// some tasks run a job of their own (nested). The pool never has more than 11 workers.
+// some tasks run a job of their own (nested); some jobs are started, and finished after a job
+// of the caller's own. The pool never has more than 11 workers.
 std::string concurrent_callers(unsigned ncallers)
 {
     constexpr unsigned kJobs = 3000, kMostThreads = 12;
@@ -172,6 +173,13 @@ std::string concurrent_callers(unsigned ncallers)
                     }, &o);
                     for (unsigned i = 0; i < ntasks && e.empty(); i++)
                         e = check_job(o.inner[i], 8, what + ", inner job " + std::to_string(i));
+                } else if (run % 7 == 3) {
+                    // Started, then finished after other work (reading ahead).
+                    aaig_pool_job *started = aaig_pool_start(nthreads, ntasks, task, &job);
+                    Job mine(5);
+                    aaig_pool_run(nthreads, 5, task, &mine);
+                    aaig_pool_finish(started);
+                    e = check_job(mine, 5, what + ", the caller's own job meanwhile");
                 } else {
                     aaig_pool_run(nthreads, ntasks, task, &job);
                 }
@@ -293,6 +301,101 @@ std::string slow_task(unsigned nthreads)
                                                       std::to_string(ntasks - 1) + " done after 2 s)"
                                                 : std::string("no helper joined the job in 2 s"));
         }
+    }
+    return "";
+}
+
+// aaig_pool_start/aaig_pool_finish on 1..64 threads, 0..40 tasks: every task runs once, and
+// before aaig_pool_finish returns.
+std::string started_jobs(unsigned)
+{
+    for (unsigned nthreads : kThreadCounts) {
+        for (unsigned ntasks = 0; ntasks <= 40; ntasks++) {
+            const std::string what = std::to_string(nthreads) + " threads, a started job of " +
+                                     std::to_string(ntasks) + " tasks";
+            step(what);
+            Job job(ntasks);
+            job.spin = ntasks % 3 ? 0 : 3000;
+            aaig_pool_job *j = aaig_pool_start(nthreads, ntasks, task, &job);
+            volatile unsigned sink = 0; // the caller's own work
+            for (unsigned k = 0; k < 20000 * (ntasks % 4); k++)
+                sink = sink + k;
+            aaig_pool_finish(j);
+            std::string e = check_job(job, ntasks, what);
+            if (!e.empty())
+                return e;
+        }
+    }
+    return check_workers(AAIG_MAX_THREADS - 1, "after the started jobs");
+}
+
+// A started job runs while its caller does something else: its one task ends before the
+// caller, which waits for that (2 s at most), calls aaig_pool_finish.
+std::string started_job_runs_in_background(unsigned)
+{
+    for (int rep = 0; rep < 50; rep++) {
+        step("rep " + std::to_string(rep));
+        std::atomic<int> done{0};
+        aaig_pool_job *j = aaig_pool_start(1, 1, [](void *p, unsigned) {
+            static_cast<std::atomic<int> *>(p)->store(1);
+        }, &done);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (!done.load() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        const bool ran = done.load() != 0;
+        aaig_pool_finish(j);
+        if (!ran)
+            return "rep " + std::to_string(rep) + ": no worker ran the started job's task in 2 s";
+    }
+    return "";
+}
+
+// The thread finishing a started job helps the jobs its tasks open: the one worker runs the
+// started job's task, which opens a job of 30 tasks on 2 threads and is stuck in its first
+// task until another task of it has run on the finishing thread (2 s at most). Without the
+// help, that seat stays empty: no other thread exists.
+std::string finish_helps_nested_jobs(unsigned)
+{
+    struct Ctx {
+        std::thread::id finisher;
+        std::atomic<int> on_finisher{0};
+        std::atomic<bool> first{true};
+        std::atomic<bool> outer_started{false};
+        bool timed_out = false;
+        Job inner{30};
+    };
+    for (int rep = 0; rep < 20; rep++) {
+        step("rep " + std::to_string(rep));
+        Ctx c;
+        c.finisher = std::this_thread::get_id();
+        aaig_pool_job *j = aaig_pool_start(1, 1, [](void *p, unsigned) {
+            static_cast<Ctx *>(p)->outer_started = true;
+            aaig_pool_run(2, 30, [](void *q, unsigned i) {
+                Ctx *x = static_cast<Ctx *>(q);
+                if (x->first.exchange(false)) {
+                    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                    while (!x->on_finisher.load() && std::chrono::steady_clock::now() < until)
+                        std::this_thread::sleep_for(std::chrono::microseconds(50));
+                    x->timed_out = !x->on_finisher.load();
+                } else if (std::this_thread::get_id() == x->finisher) {
+                    x->on_finisher++;
+                }
+                task(&x->inner, i);
+            }, p);
+        }, &c);
+        // The worker, not this thread, must run the outer task (2 s at most).
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (!c.outer_started.load() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        aaig_pool_finish(j);
+        std::string e = check_job(c.inner, 30, "rep " + std::to_string(rep) + ", the inner job");
+        if (!e.empty())
+            return e;
+        if (c.timed_out)
+            return "rep " + std::to_string(rep) + ": the finishing thread did not help the inner job";
+        if (aaig_pool_workers() != 1)
+            return "rep " + std::to_string(rep) + ": " + std::to_string(aaig_pool_workers()) +
+                   " workers, expected 1";
     }
     return "";
 }
@@ -466,4 +569,22 @@ TEST(PoolDeathTest, ChildAfterForkStartsItsOwnWorkers)
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(run_watched(check_fork, 4), ::testing::ExitedWithCode(0), "");
     EXPECT_EXIT(run_watched(check_fork, 2), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(PoolDeathTest, StartedJobsRunEveryTaskOnce)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(started_jobs, 0), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(PoolDeathTest, StartedJobRunsWhileTheCallerWorks)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(started_job_runs_in_background, 0), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(PoolDeathTest, FinishingThreadHelpsNestedJobs)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(run_watched(finish_helps_nested_jobs, 0), ::testing::ExitedWithCode(0), "");
 }

@@ -11,10 +11,14 @@
  *   counters. A worker joins a job only under the lock, only while the job is linked, and
  *   only while it has a seat left (a job has at most nthreads - 1 helpers).
  * - Before returning, the caller unlinks its job under the lock (no helper can join after
- *   that) and waits until `inside`, the helpers that joined and have not left, is 0. A
+ *   that) and waits until `inside`, the helpers that joined and have not left, is 0,
+ *   helping other open jobs as a worker would meanwhile (a helper of its job may be waiting
+ *   for a job opened inside a task, which has a seat nobody took). A
  *   helper leaves only after its last task has finished, under the lock, and signals the
  *   caller then, which cannot return before the helper releases the lock. So no thread
  *   looks at a job once its caller has returned, and every task's writes are visible to it.
+ * - aaig_pool_start/aaig_pool_finish are the two halves of aaig_pool_run with the job on
+ *   the heap: its caller goes on with its own work in between, so every seat is a worker's.
  * - Workers are started only when a job asks for more helpers than exist (so at most the
  *   largest nthreads asked for - 1, never more than AAIG_MAX_THREADS - 1), outside the lock,
  *   and live until the process exits: the plugin is linked with -z nodelete so that their
@@ -127,25 +131,33 @@ static void unlink_job(job *j)
         P.last = j->prev;
 }
 
+/* Under the lock, which it releases while it works: joins the oldest open job as a helper
+ * and runs tasks of it until none is left. 0 when no job takes a helper. */
+static int help_one(void)
+{
+    job *j = open_job();
+    if (!j)
+        return 0;
+    j->seats--;
+    j->inside++;
+    pthread_mutex_unlock(&P.lock);
+    run_tasks(j);
+    pthread_mutex_lock(&P.lock);
+    if (--j->inside == 0 && j->waiting)
+        pthread_cond_signal(&j->left);
+    return 1;
+}
+
 static void *worker(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&P.lock);
     for (;;) {
-        job *j = open_job();
-        if (!j) {
+        if (!help_one()) {
             P.sleeping++;
             pthread_cond_wait(&P.work, &P.lock);
             P.sleeping--;
-            continue;
         }
-        j->seats--;
-        j->inside++;
-        pthread_mutex_unlock(&P.lock);
-        run_tasks(j);
-        pthread_mutex_lock(&P.lock);
-        if (--j->inside == 0 && j->waiting)
-            pthread_cond_signal(&j->left);
     }
     return NULL;
 }
@@ -163,34 +175,32 @@ static unsigned start_workers(unsigned n)
     return started;
 }
 
-void aaig_pool_run(unsigned nthreads, unsigned ntasks, void (*fn)(void *ctx, unsigned i), void *ctx)
+static void init_job(job *j, unsigned ntasks, void (*fn)(void *, unsigned), void *ctx,
+                     unsigned seats)
 {
-    nthreads = aaig_clamp_threads(nthreads);
-    if (nthreads == 1 || ntasks <= 1) {
-        for (unsigned i = 0; i < ntasks; i++)
-            fn(ctx, i);
-        return;
-    }
-    pthread_once(&once, init);
-    job j;
-    j.fn = fn;
-    j.ctx = ctx;
-    j.ntasks = ntasks;
-    atomic_init(&j.next, 0);
-    j.seats = nthreads - 1 < ntasks - 1 ? nthreads - 1 : ntasks - 1;
-    j.inside = 0;
-    j.waiting = 0;
-    pthread_cond_init(&j.left, NULL);
+    j->fn = fn;
+    j->ctx = ctx;
+    j->ntasks = ntasks;
+    atomic_init(&j->next, 0);
+    j->seats = seats;
+    j->inside = 0;
+    j->waiting = 0;
+    pthread_cond_init(&j->left, NULL);
+}
 
+/* Links the job, wakes sleeping workers for its seats and starts the workers missing. */
+static void open_job_for_helpers(job *j)
+{
+    pthread_once(&once, init);
     pthread_mutex_lock(&P.lock);
-    link_job(&j);
+    link_job(j);
     const unsigned have = P.nworkers + P.starting;
-    const unsigned start = j.seats > have ? j.seats - have : 0;
+    const unsigned start = j->seats > have ? j->seats - have : 0;
     P.starting += start;
-    if (j.seats >= P.sleeping)
+    if (j->seats >= P.sleeping)
         pthread_cond_broadcast(&P.work);
     else
-        for (unsigned k = 0; k < j.seats; k++)
+        for (unsigned k = 0; k < j->seats; k++)
             pthread_cond_signal(&P.work);
     pthread_mutex_unlock(&P.lock);
 
@@ -201,16 +211,60 @@ void aaig_pool_run(unsigned nthreads, unsigned ntasks, void (*fn)(void *ctx, uns
         P.nworkers += started;
         pthread_mutex_unlock(&P.lock);
     }
+}
 
-    run_tasks(&j);
-
+/* Runs the tasks left, unlinks the job and waits for its helpers, helping other jobs
+ * meanwhile: a helper may be waiting for a job of its own that wants one more thread. */
+static void close_job(job *j)
+{
+    run_tasks(j);
     pthread_mutex_lock(&P.lock);
-    unlink_job(&j);
-    j.waiting = 1;
-    while (j.inside)
-        pthread_cond_wait(&j.left, &P.lock);
+    unlink_job(j);
+    j->waiting = 1;
+    while (j->inside)
+        if (!help_one())
+            pthread_cond_wait(&j->left, &P.lock);
     pthread_mutex_unlock(&P.lock);
-    pthread_cond_destroy(&j.left);
+    pthread_cond_destroy(&j->left);
+}
+
+void aaig_pool_run(unsigned nthreads, unsigned ntasks, void (*fn)(void *ctx, unsigned i), void *ctx)
+{
+    nthreads = aaig_clamp_threads(nthreads);
+    if (nthreads == 1 || ntasks <= 1) {
+        for (unsigned i = 0; i < ntasks; i++)
+            fn(ctx, i);
+        return;
+    }
+    job j;
+    init_job(&j, ntasks, fn, ctx, nthreads - 1 < ntasks - 1 ? nthreads - 1 : ntasks - 1);
+    open_job_for_helpers(&j);
+    close_job(&j);
+}
+
+aaig_pool_job *aaig_pool_start(unsigned nthreads, unsigned ntasks,
+                               void (*fn)(void *ctx, unsigned i), void *ctx)
+{
+    job *j = aaig_malloc(sizeof(*j));
+    if (!j) {
+        for (unsigned i = 0; i < ntasks; i++)
+            fn(ctx, i);
+        return NULL;
+    }
+    /* The caller is the job's last thread, from aaig_pool_finish on; a job on one thread
+     * still goes to a worker, or it would not run in the background. */
+    const unsigned helpers = nthreads > 1 ? aaig_clamp_threads(nthreads) - 1 : 1;
+    init_job(j, ntasks, fn, ctx, helpers < ntasks ? helpers : ntasks);
+    open_job_for_helpers(j);
+    return j;
+}
+
+void aaig_pool_finish(aaig_pool_job *j)
+{
+    if (!j)
+        return;
+    close_job(j);
+    free(j);
 }
 
 unsigned aaig_pool_workers(void)

@@ -27,6 +27,21 @@ static inline unsigned aaig_clamp_threads(unsigned long long n)
 void aaig_pool_run(unsigned nthreads, unsigned ntasks, void (*fn)(void *ctx, unsigned i),
                    void *ctx);
 
+/* A job that runs while its caller does something else (reads ahead while the caller uses
+ * what it read before). aaig_pool_start offers fn(ctx, i), i in [0, ntasks), to at most
+ * nthreads - 1 (clamped; 1 for nthreads 1) of the pool's workers and returns at once: the
+ * caller is the job's last thread, from aaig_pool_finish on. aaig_pool_finish runs the
+ * tasks no worker has taken on the calling thread, helps the pool's other open jobs (those
+ * its tasks opened, say) while workers finish theirs, and returns when every task has
+ * finished. Every job started must be finished, by the thread that started it, in the same
+ * process: a child after fork() must not finish its parent's job. When the job cannot be
+ * made (out of memory), aaig_pool_start runs every task before it returns NULL, and
+ * aaig_pool_finish(NULL) does nothing. */
+typedef struct job aaig_pool_job;
+aaig_pool_job *aaig_pool_start(unsigned nthreads, unsigned ntasks,
+                               void (*fn)(void *ctx, unsigned i), void *ctx);
+void aaig_pool_finish(aaig_pool_job *job);
+
 /* How many workers the pool has started in this process (for tests). */
 unsigned aaig_pool_workers(void);
 

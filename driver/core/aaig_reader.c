@@ -92,6 +92,15 @@ void aaig_reader_free(aaig_reader *r)
     free(r);
 }
 
+void aaig_reader_forget_position(aaig_reader *r)
+{
+    r->win_off = UNKNOWN;
+    r->win_len = 0;
+    r->win_eof = 0;
+    r->cur_tok = 0;
+    r->cur_off = r->cfg.data_offset;
+}
+
 void aaig_reader_set_type(aaig_reader *r, aaig_type type) { r->cfg.type = type; }
 
 void aaig_reader_set_threads(aaig_reader *r, unsigned nthreads)
@@ -295,13 +304,21 @@ static void count_task(void *ctx, unsigned i)
 
 static void parse_task(void *ctx, unsigned i) { parse_piece(&((par_job *)ctx)->pieces[i]); }
 
+/* Pieces per thread of a region split across the pool: a thread that joins late (a worker
+ * waking up, or a caller that was busy reading ahead) still finds pieces to take, and the
+ * threads end together. */
+#define PIECES_PER_THREAD 4u
+
 /* Parses values [pos->tok, target) found in buf[p, end) into out (value `first` at out[0]),
  * splitting the region across the pool when it is large. */
 static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, const char *end,
                                 uint64_t target, char *out, uint64_t first, aaig_read_error *err)
 {
     size_t vsize = aaig_type_size(r->cfg.type);
-    const unsigned nt = threads_for(r, (size_t)(end - p));
+    const unsigned nthreads = threads_for(r, (size_t)(end - p));
+    const unsigned nt = nthreads == 1                                   ? 1
+                        : nthreads * PIECES_PER_THREAD > AAIG_MAX_THREADS ? AAIG_MAX_THREADS
+                                                                        : nthreads * PIECES_PER_THREAD;
 
     par_job job;
     size_t len = (size_t)(end - p);
@@ -321,7 +338,7 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         cut = pc->end;
     }
     if (nt > 1) {
-        aaig_pool_run(nt, nt, count_task, &job);
+        aaig_pool_run(nthreads, nt, count_task, &job);
     } else {
         job.pieces[0].count = UINT64_MAX;
     }
@@ -335,7 +352,7 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         pc->out = out + (base - first) * vsize;
         base = cnt > target - base ? target : base + cnt;
     }
-    aaig_pool_run(used, used, parse_task, &job);
+    aaig_pool_run(nthreads, used, parse_task, &job);
     for (unsigned i = 0; i < used; i++) {
         piece *pc = &job.pieces[i];
         if (pc->status != AAIG_OK)

@@ -38,6 +38,35 @@ int FastAAIGridThreads(CSLConstList options, const char *filename);
 // config option, 0 when unset (the core's default).
 size_t FastAAIGridTestKnob(const char *name);
 
+// Rows parsed on the pool while GDAL uses the rows before them (block reads down the raster:
+// statistics, overviews, warping, resampling). While a job runs, the reader is the job's:
+// Wait() before any other use of it.
+class FastAAIGridReadAhead
+{
+    aaig_pool_job *m_job = nullptr;
+    long m_pid = 0; // the process that started the job
+    aaig_reader *m_reader = nullptr;
+    int m_row0 = 0, m_rows = 0;
+    std::unique_ptr<GByte[]> m_buf[2]; // the job writes one while the caller copies the other
+    size_t m_bytes[2] = {0, 0};
+    int m_cur = 0; // the buffer of the last job
+    aaig_status m_status = AAIG_OK;
+    aaig_read_error m_err{};
+
+    static void Task(void *ctx, unsigned);
+
+  public:
+    // Starts parsing rows [row0, row0 + n) into the buffer the last job did not use; false
+    // when out of memory (nothing started).
+    bool Start(aaig_reader *reader, int row0, int n, size_t rowBytes);
+    // Waits for the job started last, if any (its rows stay on offer: the file is checked
+    // for changes when they are taken).
+    void Wait();
+    // Waits for the job started last; when it parsed the rows from row0: their data (*n rows),
+    // or nullptr with *err filled when it failed. nullptr with err->status AAIG_OK otherwise.
+    const GByte *Take(int row0, int *n, aaig_read_error *err);
+};
+
 struct FileStampValue
 {
     GIntBig size = 0, mtime_ns = 0;
@@ -49,6 +78,8 @@ class FastAAIGridDataset final : public GDALPamDataset
 
     VSILFILE *m_fp = nullptr;
     aaig_reader *m_reader = nullptr;
+    int m_threads = 1;
+    FastAAIGridReadAhead m_ahead;
     aaig_type m_type = AAIG_INT32;
     double m_gt[6] = {0, 1, 0, 0, 0, 1};
     OGRSpatialReference m_srs;
@@ -61,6 +92,8 @@ class FastAAIGridDataset final : public GDALPamDataset
     bool m_stamped = false;
 
     bool ReadRows(int row0, int nrows, void *out);
+    void ReadRowsAhead(int row0, int nrows, size_t rowBytes);
+    bool TakeRowsAhead(int row0, int *nrows, const GByte **rows);
     void StampFile();
     bool FileUnchanged();
 

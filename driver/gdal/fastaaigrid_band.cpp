@@ -7,7 +7,8 @@
 //    them there, so windows side by side parse each row once;
 //  - block reads (statistics, overviews, warp, GDAL's resampling) read ahead: a block asked
 //    for just after the previous run parses the rows that follow with it, twice as many
-//    each time, so that reading down the raster is parallel as well.
+//    each time, so that reading down the raster is parallel as well; once the runs are
+//    at their longest, the next one is parsed on the pool while GDAL uses the last.
 #include "fastaaigrid.h"
 
 #include <algorithm>
@@ -116,27 +117,38 @@ template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
 }
 
 // GDAL asks for one row. Reading down the raster (the row is the one after the previous
-// run), the rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows().
-// Elsewhere, and when rows are skipped (nearest resampling), only the row asked for.
+// run), the rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows(),
+// and from then on the next run is parsed on the pool while GDAL uses this one. Elsewhere,
+// and when rows are skipped (nearest resampling), only the row asked for.
 CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     m_run = row == m_nextRow ? std::min(2 * m_run, MaxRunRows()) : 1;
-    int end = row + 1; // the block of `row` is GDAL's, being filled: never looked up
-    while (end < nRasterYSize && end - row < m_run && !IsCached(end))
-        end++;
-    m_nextRow = end;
-    if (end == row + 1)
-        return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
-
-    GByte *rows = Scratch(end - row);
-    if (!rows)
-        return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
-    if (!ds->ReadRows(row, end - row, rows))
+    int n = 0;
+    const GByte *rows = nullptr;
+    if (!ds->TakeRowsAhead(row, &n, &rows))
         return CE_Failure;
+    if (!rows)
+    {
+        n = 1; // the block of `row` is GDAL's, being filled: never looked up
+        while (row + n < nRasterYSize && n < m_run && !IsCached(row + n))
+            n++;
+        GByte *scratch = n > 1 ? Scratch(n) : nullptr;
+        if (!scratch)
+        {
+            m_nextRow = row + 1;
+            return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
+        }
+        if (!ds->ReadRows(row, n, scratch))
+            return CE_Failure;
+        rows = scratch;
+    }
+    m_nextRow = row + n;
+    if (m_run == MaxRunRows() && m_nextRow < nRasterYSize && !IsCached(m_nextRow))
+        ds->ReadRowsAhead(m_nextRow, std::min(m_run, nRasterYSize - m_nextRow), RowBytes());
     const size_t rowBytes = RowBytes();
     memcpy(image, rows, rowBytes);
-    KeepRows(row + 1, end - row - 1, rows + rowBytes);
+    KeepRows(row + 1, n - 1, rows + rowBytes);
     return CE_None;
 }
 

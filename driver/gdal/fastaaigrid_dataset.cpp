@@ -81,6 +81,7 @@ int FastAAIGridThreads(CSLConstList options, const char *filename)
 
 FastAAIGridDataset::~FastAAIGridDataset()
 {
+    m_ahead.Wait();
     FlushCache(true);
     aaig_reader_free(m_reader);
     if (m_fp)
@@ -311,7 +312,8 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
     cfg.ncols = h.ncols;
     cfg.nrows = h.nrows;
     cfg.type = type;
-    cfg.nthreads = static_cast<unsigned>(FastAAIGridThreads(oi->papszOpenOptions, fn));
+    ds->m_threads = FastAAIGridThreads(oi->papszOpenOptions, fn);
+    cfg.nthreads = static_cast<unsigned>(ds->m_threads);
     // A `null` cell reads as the band's nodata (the built-in: -FLT_MAX whatever the nodata).
     cfg.has_null_value = h.has_nodata && !h.nodata_is_null;
     cfg.null_value = nodata;
@@ -469,6 +471,7 @@ bool FastAAIGridDataset::FileUnchanged()
 
 bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
 {
+    m_ahead.Wait();
     if (!FileUnchanged())
         return false;
     aaig_read_error err;
@@ -478,4 +481,93 @@ bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
     ReportReadError(GetDescription(), err, m_type, static_cast<uint64_t>(nRasterXSize),
                     static_cast<uint64_t>(nRasterYSize));
     return false;
+}
+
+// Reading ahead is for reads that use several threads; the caller's thread is the job's
+// other thread (it helps when it waits for it).
+void FastAAIGridDataset::ReadRowsAhead(int row0, int nrows, size_t rowBytes)
+{
+    if (m_threads > 1 && FileUnchanged())
+        m_ahead.Start(m_reader, row0, nrows, rowBytes);
+}
+
+// The rows read ahead from row0, if that is where the last job started (*rows nullptr
+// otherwise); false, with the error reported, when that job failed.
+bool FastAAIGridDataset::TakeRowsAhead(int row0, int *nrows, const GByte **rows)
+{
+    aaig_read_error err;
+    *rows = m_ahead.Take(row0, nrows, &err);
+    if (!*rows && err.status != AAIG_OK)
+    {
+        ReportReadError(GetDescription(), err, m_type, static_cast<uint64_t>(nRasterXSize),
+                        static_cast<uint64_t>(nRasterYSize));
+        return false;
+    }
+    return !*rows || FileUnchanged();
+}
+
+void FastAAIGridReadAhead::Task(void *ctx, unsigned)
+{
+    auto *self = static_cast<FastAAIGridReadAhead *>(ctx);
+    self->m_status = aaig_reader_read(self->m_reader, static_cast<uint64_t>(self->m_row0),
+                                      static_cast<uint64_t>(self->m_rows),
+                                      self->m_buf[self->m_cur].get(), &self->m_err);
+}
+
+bool FastAAIGridReadAhead::Start(aaig_reader *reader, int row0, int n, size_t rowBytes)
+{
+    Wait();
+    const int next = 1 - m_cur;
+    const size_t bytes = static_cast<size_t>(n) * rowBytes;
+    if (bytes > m_bytes[next])
+    {
+        m_buf[next].reset(new (std::nothrow) GByte[bytes]);
+        m_bytes[next] = m_buf[next] ? bytes : 0;
+        if (!m_buf[next])
+            return false;
+    }
+    m_cur = next;
+    m_reader = reader;
+    m_row0 = row0;
+    m_rows = n;
+    m_pid = static_cast<long>(getpid());
+    m_job = aaig_pool_start(1, 1, Task, this);
+    m_pid = m_job ? m_pid : 0;
+    m_rows = m_job || m_status == AAIG_OK ? n : 0;  // done already when the job could not be made
+    return true;
+}
+
+void FastAAIGridReadAhead::Wait()
+{
+    // A child after fork() has none of the pool's threads: the job is not its to finish, and
+    // neither its rows nor the reader's window, which the job may have been filling, are
+    // trusted.
+    if (m_job && m_pid == static_cast<long>(getpid()))
+    {
+        aaig_pool_finish(m_job);
+    }
+    else if (m_job)
+    {
+        m_rows = 0;
+        aaig_reader_forget_position(m_reader);
+    }
+    m_job = nullptr;
+}
+
+const GByte *FastAAIGridReadAhead::Take(int row0, int *n, aaig_read_error *err)
+{
+    const bool had = m_job != nullptr || m_rows != 0;
+    Wait();
+    err->status = AAIG_OK;
+    const int rows = m_rows;
+    m_rows = 0; // offered once
+    if (!had || rows == 0 || row0 != m_row0)
+        return nullptr;
+    if (m_status != AAIG_OK)
+    {
+        *err = m_err;
+        return nullptr;
+    }
+    *n = rows;
+    return m_buf[m_cur].get();
 }
