@@ -226,3 +226,21 @@ def test_read_ahead_then_fork(grid, small_cache):
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
     got = b"".join(fb.ReadBlock(0, row) for row in range(300, NROWS))
     assert got == want[300 * NCOLS * 4:], "the parent after the fork"
+
+
+def test_chunks_read_again(grid, cache):
+    """Whole-row chunks read again at once (GDAL's nodata mask re-reads each chunk of its
+    resampling) come from the rows kept of the last read; other reads in between replace
+    them."""
+    fast, ref = both(grid)
+    fb = fast.GetRasterBand(1)
+    full = ref.ReadAsArray()
+    reads = [(100, 249), (100, 249), (150, 50), (349, 1), (100, 249), (0, NROWS), (300, 200),
+             (310, 20), ("block", 320), (300, 200), ("window", 305), (300, 200), (299, 202)]
+    for y, h in reads:
+        if y == "block":
+            fb.ReadBlock(0, h)
+        elif y == "window":
+            assert_same_pixels(fb.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
+        else:
+            assert_same_pixels(fb.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")

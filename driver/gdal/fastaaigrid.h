@@ -125,6 +125,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
     int m_run = 1;
     std::unique_ptr<GByte[]> m_scratch; // rows parsed for the block cache
     size_t m_scratchBytes = 0;
+    int m_keptRow0 = 0, m_keptRows = 0; // rows a direct read left in m_scratch (ReadDirect)
 
     size_t RowBytes() const;
     int MaxRunRows() const;
@@ -132,6 +133,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
     bool IsCached(int row);
     void KeepRows(int row0, int n, const GByte *rows);
     template <class Put> bool ForEachRow(int row0, int n, Put put);
+    bool ReadDirect(int row0, int n, GByte *dst);
 
   public:
     FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData, double noData);

@@ -47,6 +47,7 @@ int FastAAIGridBand::MaxRunRows() const
 // fresh one would cost its page faults every time. nullptr when out of memory.
 GByte *FastAAIGridBand::Scratch(int n)
 {
+    m_keptRows = 0; // overwritten by the caller
     const size_t bytes = static_cast<size_t>(n) * RowBytes();
     if (bytes > m_scratchBytes)
     {
@@ -152,6 +153,33 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
     return CE_None;
 }
 
+// Rows straight into the caller's buffer. GDAL's resampling reads a band with nodata in
+// chunks of rows, and its nodata mask then reads the same rows again at once: a chunk of at
+// most MaxRunRows() rows stays in the scratch buffer for that.
+bool FastAAIGridBand::ReadDirect(int row0, int n, GByte *dst)
+{
+    auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    const size_t rowBytes = RowBytes();
+    if (m_keptRows && row0 >= m_keptRow0 && row0 + n <= m_keptRow0 + m_keptRows)
+    {
+        memcpy(dst, m_scratch.get() + static_cast<size_t>(row0 - m_keptRow0) * rowBytes,
+               static_cast<size_t>(n) * rowBytes);
+        return true;
+    }
+    if (!ds->ReadRows(row0, n, dst))
+        return false;
+    if (m_hasNoData && n <= MaxRunRows() && n < nRasterYSize)
+    {
+        if (GByte *kept = Scratch(n))
+        {
+            memcpy(kept, dst, static_cast<size_t>(n) * rowBytes);
+            m_keptRow0 = row0;
+            m_keptRows = n;
+        }
+    }
+    return true;
+}
+
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
                                   int bufW, int bufH, GDALDataType bufType,
                                   GSpacing pixelSpace, GSpacing lineSpace,
@@ -187,7 +215,7 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
         const int n = std::min(step, h - i);
         if (direct)
         {
-            if (!ds->ReadRows(y + i, n, out + static_cast<size_t>(i) * rowBytes))
+            if (!ReadDirect(y + i, n, out + static_cast<size_t>(i) * rowBytes))
                 return CE_Failure;
         }
         else
