@@ -1238,7 +1238,8 @@ def test_small_grid_is_formatted_without_waking_the_pool():
         """
     )
     env = dict(os.environ, GDAL_DRIVER_PATH=PLUGIN_DIR)
-    env.pop("FASTAAIGRID_PARALLEL_MIN", None)
+    for knob in ("FASTAAIGRID_PARALLEL_MIN", "FASTAAIGRID_CHUNK_SIZE"):  # the defaults' test
+        env.pop(knob, None)
     proc = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, env=env,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")

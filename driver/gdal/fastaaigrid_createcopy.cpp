@@ -1,4 +1,5 @@
-// Writing: CreateCopy formats row blocks on several threads and writes them in order.
+// Writing: CreateCopy formats row blocks on several threads and writes them in order, the
+// next block formatted on the pool while the caller writes the last and reads the one after.
 #include "fastaaigrid.h"
 
 #include "cpl_string.h"
@@ -13,17 +14,24 @@ extern "C" {
 #include <cfloat>
 #include <cmath>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace
 {
 
-constexpr size_t BLOCK_VALUES = 1 << 20;  // values formatted per step
+// Values formatted per block; the test knob FASTAAIGRID_CHUNK_SIZE, when set, replaces it, so
+// that small grids are written in many blocks too.
+constexpr size_t BLOCK_VALUES = 1 << 20;
 // The fewest values a formatting task gets: handing a task to a pool thread costs about as
 // much as formatting a few thousand values, so small grids are formatted on the caller's
 // thread alone (a 10x10 copy woke a worker for 10 values each). The test knob
 // FASTAAIGRID_PARALLEL_MIN, when set, replaces it, so that small grids split too.
 constexpr size_t MIN_TASK_VALUES = 1 << 14;
+
+// Tasks per thread: the caller reads and writes while the pool formats, and joins in when it
+// is done; with a task per thread it would find them all taken and wait for the last one.
+constexpr unsigned TASKS_PER_THREAD = 4;
 
 // Formatting tasks per block of n values on at most `threads` threads.
 unsigned FormatTasks(unsigned threads, size_t n)
@@ -32,7 +40,8 @@ unsigned FormatTasks(unsigned threads, size_t n)
     if (least == 0)
         least = MIN_TASK_VALUES;
     const size_t tasks = std::max<size_t>(1, n / least);
-    return static_cast<unsigned>(std::min<size_t>(aaig_clamp_threads(threads), tasks));
+    const unsigned t = aaig_clamp_threads(threads);
+    return static_cast<unsigned>(std::min<size_t>(t == 1 ? 1 : TASKS_PER_THREAD * t, tasks));
 }
 
 struct ValueKind
@@ -160,30 +169,40 @@ bool NodataText(GDALRasterBand *band, const ValueKind &kind, const aaig_format_o
     return true;
 }
 
+// One block of rows to format: the source's values and the text of each task. The buffers
+// are left uninitialised: the text's are sized for the longest values, and pages never
+// written are never faulted in.
 struct FormatJob
 {
-    const GByte *values;
-    size_t ncols, value_size;
-    const aaig_format_options *opt;
-    // rows [row0[t], row0[t+1]) of the block go to thread t, in file order
+    std::unique_ptr<GByte[]> values;
+    size_t ncols = 0, value_size = 0;
+    const aaig_format_options *opt = nullptr;
+    // rows [row0[t], row0[t+1]) of the block go to task t, in file order
     std::vector<size_t> row0;
     std::vector<int> need_dot;
-    std::vector<std::vector<char>> text;
+    std::vector<std::unique_ptr<char[]>> text;
     std::vector<size_t> length;
-    bool reverse;  // block rows are stored bottom-up (south-up source)
-    size_t nrows;
+    bool reverse = false; // block rows are stored bottom-up (south-up source)
+    size_t nrows = 0;
+    aaig_pool_job *pending = nullptr; // being formatted on the pool
 
     // The values of row r of the block in file order.
     const GByte *FileRow(size_t r) const
     {
-        return values + (reverse ? nrows - 1 - r : r) * ncols * value_size;
+        return values.get() + (reverse ? nrows - 1 - r : r) * ncols * value_size;
+    }
+    ~FormatJob() { Finish(); }
+    void Finish()
+    {
+        aaig_pool_finish(pending);
+        pending = nullptr;
     }
 };
 
 void FormatTask(void *ctx, unsigned t)
 {
     auto *job = static_cast<FormatJob *>(ctx);
-    char *out = job->text[t].data();
+    char *out = job->text[t].get();
     size_t n = 0;
     for (size_t r = job->row0[t]; r < job->row0[t + 1]; r++)
         n += aaig_format_row(job->FileRow(r), job->ncols, job->opt, &job->need_dot[t], out + n);
@@ -233,6 +252,129 @@ void WritePrj(const char *fn, const OGRSpatialReference &srs)
     if (!ok)
         FastAAIGridError(CE_Warning, CPLE_FileIO, fn, "cannot write the projection file %s",
                          prj.c_str());
+}
+
+// Sizes a block's buffers: false when out of memory.
+bool AllocateBlock(FormatJob &job, size_t blockRows, unsigned nt, size_t rowChars)
+{
+    job.values.reset(new (std::nothrow) GByte[blockRows * job.ncols * job.value_size]);
+    job.text.resize(nt);
+    for (auto &t : job.text)
+    {
+        t.reset(new (std::nothrow) char[((blockRows + nt - 1) / nt) * rowChars]);
+        if (!t)
+            return false;
+    }
+    job.row0.resize(nt + 1);
+    job.need_dot.resize(nt);
+    job.length.resize(nt);
+    return job.values != nullptr;
+}
+
+// Splits the block's n rows into nt tasks. The first finite value of the file gets ".0"
+// unless it has a '.' or 'e' (the built-in's rule, so that readers detect a float grid):
+// the tasks up to the one holding it look for it. *needDot: not found before this block.
+void SplitBlock(FormatJob &job, size_t n, unsigned nt, aaig_vtype vtype, bool *needDot)
+{
+    job.nrows = n;
+    for (unsigned t = 0; t <= nt; t++)
+        job.row0[t] = n * t / nt;
+    size_t firstFinite = n;
+    if (*needDot)
+        for (size_t r = 0; r < n && firstFinite == n; r++)
+            for (size_t c = 0; c < job.ncols; c++)
+                if (aaig_format_is_finite(job.FileRow(r), c, vtype))
+                {
+                    firstFinite = r;
+                    break;
+                }
+    for (unsigned t = 0; t < nt; t++)
+        job.need_dot[t] = *needDot && job.row0[t] <= firstFinite;
+    if (firstFinite < n)
+        *needDot = false;
+}
+
+// Formats the block's nt tasks on at most `threads` threads of the pool while the caller
+// goes on (job.Finish() waits); a single task runs here and now: a small grid or
+// NUM_THREADS=1 wakes no worker.
+void StartFormatting(FormatJob &job, unsigned nt, unsigned threads)
+{
+    if (nt > 1)
+        job.pending = aaig_pool_start(threads, nt, FormatTask, &job);
+    else
+        FormatTask(&job, 0);
+}
+
+// Reads the source a block of rows at a time, formats the rows and hands their text to
+// put(data, n) in file order. Block k is formatted on the pool while the caller hands block
+// k - 1 to put and reads block k + 1, so that reading, formatting and writing overlap (two
+// blocks in memory). false when something failed: fail(num, what) or put reported it.
+template <class Put, class Fail>
+bool WriteRows(GDALRasterBand *band, const ValueKind &kind, const aaig_format_options &opt,
+               bool southUp, unsigned threads, Put put, Fail fail, GDALProgressFunc progress,
+               void *progressData)
+{
+    const size_t ncols = static_cast<size_t>(band->GetXSize());
+    const size_t nrows = static_cast<size_t>(band->GetYSize());
+    size_t blockValues = FastAAIGridTestKnob("FASTAAIGRID_CHUNK_SIZE");
+    if (blockValues == 0)
+        blockValues = BLOCK_VALUES;
+    const size_t blockRows = std::max<size_t>(1, std::min(nrows, blockValues / std::max<size_t>(1, ncols)));
+    const unsigned nt = FormatTasks(threads, blockRows * ncols);
+    FormatJob blocks[2];
+    for (FormatJob &job : blocks)
+    {
+        job.ncols = ncols;
+        job.value_size = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));
+        job.opt = &opt;
+        job.reverse = southUp;
+        if (!AllocateBlock(job, blockRows, nt, ncols * aaig_format_max_chars(&opt) + 2))
+        {
+            fail(CPLE_OutOfMemory, "out of memory");
+            return false;
+        }
+    }
+    bool needDot = kind.is_float;
+    FormatJob *last = nullptr;     // being formatted, not yet written
+    size_t lastStart = 0, lastEnd = 0; // its file rows
+    // Finishes and writes `last`, then reports progress.
+    auto writeLast = [&]
+    {
+        last->Finish();
+        if (lastStart == 0 && StartsWithALetter(*last) && !put(" ", 1))
+            return false;
+        for (size_t t = 0; t < last->text.size(); t++)
+            if (!put(last->text[t].get(), last->length[t]))
+                return false;
+        if (progress(static_cast<double>(lastEnd) / nrows, nullptr, progressData))
+            return true;
+        fail(CPLE_UserInterrupt, "User terminated CreateCopy()");
+        return false;
+    };
+    for (size_t r0 = 0, k = 0; r0 < nrows; r0 += blockRows, k++)
+    {
+        FormatJob &job = blocks[k % 2];
+        const size_t n = std::min(blockRows, nrows - r0);
+        // File rows [r0, r0+n) are source rows [r0, r0+n), or mirrored for south-up data.
+        const size_t srcRow = southUp ? nrows - r0 - n : r0;
+        if (band->RasterIO(GF_Read, 0, static_cast<int>(srcRow), static_cast<int>(ncols),
+                           static_cast<int>(n), job.values.get(), static_cast<int>(ncols),
+                           static_cast<int>(n), kind.read_as, 0, 0, nullptr) != CE_None)
+        {
+            fail(CPLE_AppDefined, "cannot read the source raster");
+            return false;
+        }
+        SplitBlock(job, n, nt, kind.vtype, &needDot);
+        if (last)
+            last->Finish(); // the pool's threads go on to this block at once
+        StartFormatting(job, nt, threads);
+        if (last && !writeLast())
+            return false;
+        last = &job;
+        lastStart = r0;
+        lastEnd = r0 + n;
+    }
+    return !last || writeLast();
 }
 
 struct FileCloser
@@ -366,71 +508,8 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
         return nullptr;
 
     const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
-    const size_t vsize = static_cast<size_t>(GDALGetDataTypeSizeBytes(kind.read_as));
-    const size_t blockRows = std::max<size_t>(1, std::min<size_t>(nrows, BLOCK_VALUES / std::max(1, ncols)));
-    // One block of rows is formatted as nt tasks on the process-wide pool.
-    const unsigned nt = FormatTasks(threads, blockRows * static_cast<size_t>(ncols));
-    const size_t rowChars = static_cast<size_t>(ncols) * aaig_format_max_chars(&opt) + 2;
-    std::vector<GByte> values;
-    FormatJob job;
-    try
-    {
-        values.resize(blockRows * ncols * vsize);
-        job.text.resize(nt);
-        for (auto &t : job.text)
-            t.resize(((blockRows + nt - 1) / nt) * rowChars);
-    }
-    catch (const std::bad_alloc &)
-    {
-        return fail(CPLE_OutOfMemory, "out of memory");
-    }
-    job.values = values.data();
-    job.ncols = static_cast<size_t>(ncols);
-    job.value_size = vsize;
-    job.opt = &opt;
-    job.reverse = southUp;
-    job.row0.resize(nt + 1);
-    job.need_dot.resize(nt);
-    job.length.resize(nt);
-    bool needDot = kind.is_float;
-
-    for (size_t r0 = 0; r0 < static_cast<size_t>(nrows); r0 += blockRows)
-    {
-        const size_t n = std::min(blockRows, static_cast<size_t>(nrows) - r0);
-        // File rows [r0, r0+n) are source rows [r0, r0+n), or mirrored for south-up data.
-        const size_t srcRow = southUp ? nrows - r0 - n : r0;
-        if (band->RasterIO(GF_Read, 0, static_cast<int>(srcRow), ncols, static_cast<int>(n),
-                           values.data(), ncols, static_cast<int>(n), kind.read_as, 0, 0,
-                           nullptr) != CE_None)
-            return fail(CPLE_AppDefined, "cannot read the source raster");
-        job.nrows = n;
-        for (unsigned t = 0; t <= nt; t++)
-            job.row0[t] = n * t / nt;
-        // The first finite value of the file gets ".0" unless it has a '.' or 'e' (the
-        // built-in's rule, so that readers detect a float grid): the threads up to the one
-        // holding it look for it.
-        size_t firstFinite = n;
-        if (needDot)
-            for (size_t r = 0; r < n && firstFinite == n; r++)
-                for (size_t c = 0; c < job.ncols; c++)
-                    if (aaig_format_is_finite(job.FileRow(r), c, kind.vtype))
-                    {
-                        firstFinite = r;
-                        break;
-                    }
-        for (unsigned t = 0; t < nt; t++)
-            job.need_dot[t] = needDot && job.row0[t] <= firstFinite;
-        if (firstFinite < n)
-            needDot = false;
-        aaig_pool_run(nt, nt, FormatTask, &job);
-        if (r0 == 0 && StartsWithALetter(job) && !put(" ", 1))
-            return nullptr;
-        for (unsigned t = 0; t < nt; t++)
-            if (!put(job.text[t].data(), job.length[t]))
-                return nullptr;
-        if (!progress(static_cast<double>(r0 + n) / nrows, nullptr, progressData))
-            return fail(CPLE_UserInterrupt, "User terminated CreateCopy()");
-    }
+    if (!WriteRows(band, kind, opt, southUp, threads, put, fail, progress, progressData))
+        return nullptr;
     if (VSIFCloseL(fp.release()) != 0)
     {
         FastAAIGridError(CE_Failure, CPLE_FileIO,
