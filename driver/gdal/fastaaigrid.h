@@ -106,6 +106,7 @@ class FastAAIGridDataset final : public GDALPamDataset
     static GDALDataset *CreateCopy(const char *filename, GDALDataset *src, int strict,
                                    CSLConstList options, GDALProgressFunc progress,
                                    void *progressData);
+    static GDALDataset *Reopen(const char *filename, GDALDataset *src);
 
 #ifdef FASTAAIGRID_GT_API_312
     CPLErr GetGeoTransform(GDALGeoTransform &gt) const override;

@@ -220,6 +220,71 @@ bool StartsWithALetter(const FormatJob &job)
     return false;
 }
 
+// The source's geotransform, checked: ESRI ASCII Grid has a lower-left corner and a cell size,
+// nothing else. No georeferencing: cells of 1 from (0, 0), rows kept in their order. false,
+// with the error reported, for what the format cannot store.
+bool GridGeoTransform(const char *fn, GDALDataset *src, double gt[6])
+{
+    const int ncols = src->GetRasterXSize(), nrows = src->GetRasterYSize();
+    if (FastAAIGridGetGeoTransform(src, gt) != CE_None)
+    {
+        const double none[6] = {0, 1, 0, static_cast<double>(nrows), 0, -1};
+        memcpy(gt, none, sizeof(none));
+    }
+    if (gt[2] != 0 || gt[4] != 0)
+    {
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
+                         "expected a north-up or south-up grid, found a rotated geotransform "
+                         "(terms %.17g, %.17g): ESRI ASCII Grid cannot store rotation; warp "
+                         "the source first (gdalwarp)",
+                         gt[2], gt[4]);
+        return false;
+    }
+    if (!(gt[1] > 0) || gt[5] == 0)
+    {
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
+                         "expected a positive pixel width and a non-zero pixel height, found "
+                         "%.17g and %.17g",
+                         gt[1], gt[5]);
+        return false;
+    }
+    const double yll = gt[5] > 0 ? gt[3] : gt[3] + nrows * gt[5];
+    if (!std::isfinite(gt[0]) || !std::isfinite(gt[3]) || !std::isfinite(gt[1]) ||
+        !std::isfinite(gt[5]) || !std::isfinite(yll) || !std::isfinite(gt[0] + ncols * gt[1]))
+    {
+        FastAAIGridError(CE_Failure, CPLE_IllegalArg, fn,
+                         "expected a finite geotransform, found origin %.17g, %.17g, pixel "
+                         "size %.17g x %.17g (lower-left corner y %.17g)",
+                         gt[0], gt[3], gt[1], gt[5], yll);
+        return false;
+    }
+    return true;
+}
+
+// The header up to the cell size: cellsize, or dx and dy (with a warning, unless
+// FORCE_CELLSIZE is given) for pixels that are not square.
+CPLString GridHeader(const char *fn, int ncols, int nrows, const double gt[6],
+                     CSLConstList options)
+{
+    const double dx = gt[1], dy = std::fabs(gt[5]);
+    const double yll = gt[5] > 0 ? gt[3] : gt[3] + nrows * gt[5];
+    const char *force = CSLFetchNameValue(options, "FORCE_CELLSIZE");
+    const bool square = std::fabs(dx - dy) <= 1e-9 * std::max(dx, dy);
+    CPLString header;
+    header.Printf("ncols        %d\nnrows        %d\nxllcorner    %s\nyllcorner    %s\n", ncols,
+                  nrows, HeaderNumber(gt[0]).c_str(), HeaderNumber(yll).c_str());
+    if (square || (force && CPLTestBool(force)))
+        return header + CPLSPrintf("cellsize     %s\n", HeaderNumber(dx).c_str());
+    if (!force)
+        FastAAIGridError(CE_Warning, CPLE_AppDefined, fn,
+                         "writing dx and dy (Golden Surfer style) because the pixels are "
+                         "not square (%.17g x %.17g); most readers, ArcGIS included, only "
+                         "know cellsize: use FORCE_CELLSIZE=TRUE for cellsize = dx",
+                         dx, dy);
+    return header + CPLSPrintf("dx           %s\ndy           %s\n", HeaderNumber(dx).c_str(),
+                               HeaderNumber(dy).c_str());
+}
+
 // A failed copy leaves no truncated grid behind; but only a regular file is removed, never
 // a device (/dev/full), a pipe or /vsistdout/.
 void RemovePartialFile(const char *fn)
@@ -407,61 +472,11 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     const int ncols = src->GetRasterXSize(), nrows = src->GetRasterYSize();
     const ValueKind kind = KindOf(band->GetRasterDataType());
 
-    // Georeferencing: ESRI ASCII Grid has a lower-left corner and a cell size, nothing else.
     double gt[6];
-    if (FastAAIGridGetGeoTransform(src, gt) != CE_None)
-    {
-        // No georeferencing: cells of 1 from (0, 0), rows kept in their order.
-        const double none[6] = {0, 1, 0, static_cast<double>(nrows), 0, -1};
-        memcpy(gt, none, sizeof(gt));
-    }
-    if (gt[2] != 0 || gt[4] != 0)
-    {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
-                         "expected a north-up or south-up grid, found a rotated geotransform "
-                         "(terms %.17g, %.17g): ESRI ASCII Grid cannot store rotation; warp "
-                         "the source first (gdalwarp)",
-                         gt[2], gt[4]);
+    if (!GridGeoTransform(fn, src, gt))
         return nullptr;
-    }
-    if (!(gt[1] > 0) || gt[5] == 0)
-    {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
-                         "expected a positive pixel width and a non-zero pixel height, found "
-                         "%.17g and %.17g",
-                         gt[1], gt[5]);
-        return nullptr;
-    }
     const bool southUp = gt[5] > 0;
-    const double dx = gt[1], dy = std::fabs(gt[5]);
-    const double yll = southUp ? gt[3] : gt[3] + nrows * gt[5];
-    if (!std::isfinite(gt[0]) || !std::isfinite(gt[3]) || !std::isfinite(dx) ||
-        !std::isfinite(dy) || !std::isfinite(yll) || !std::isfinite(gt[0] + ncols * dx))
-    {
-        FastAAIGridError(CE_Failure, CPLE_IllegalArg, fn,
-                         "expected a finite geotransform, found origin %.17g, %.17g, pixel "
-                         "size %.17g x %.17g (lower-left corner y %.17g)",
-                         gt[0], gt[3], gt[1], gt[5], yll);
-        return nullptr;
-    }
-    const char *force = CSLFetchNameValue(options, "FORCE_CELLSIZE");
-    const bool square = std::fabs(dx - dy) <= 1e-9 * std::max(dx, dy);
-    CPLString header;
-    header.Printf("ncols        %d\nnrows        %d\nxllcorner    %s\nyllcorner    %s\n", ncols,
-                  nrows, HeaderNumber(gt[0]).c_str(), HeaderNumber(yll).c_str());
-    if (square || (force && CPLTestBool(force)))
-        header += CPLSPrintf("cellsize     %s\n", HeaderNumber(dx).c_str());
-    else
-    {
-        if (!force)
-            FastAAIGridError(CE_Warning, CPLE_AppDefined, fn,
-                             "writing dx and dy (Golden Surfer style) because the pixels are "
-                             "not square (%.17g x %.17g); most readers, ArcGIS included, only "
-                             "know cellsize: use FORCE_CELLSIZE=TRUE for cellsize = dx",
-                             dx, dy);
-        header += CPLSPrintf("dx           %s\ndy           %s\n", HeaderNumber(dx).c_str(),
-                             HeaderNumber(dy).c_str());
-    }
+    CPLString header = GridHeader(fn, ncols, nrows, gt, options);
 
     aaig_format_options opt = {};
     opt.type = kind.vtype;
@@ -523,16 +538,21 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     if (const OGRSpatialReference *srs = src->GetSpatialRef())
         WritePrj(fn, *srs);
 
-    // Reopen, and keep the source's PAM information (metadata, statistics...). A target that
-    // is no regular file (/vsistdout/, a pipe) cannot be read back: an empty dataset of the
-    // right size stands for it. A regular file that does not reopen is an error (Open says
-    // why).
+    return Reopen(fn, src);
+}
+
+// Reopens the file written, and keeps the source's PAM information (metadata, statistics...).
+// A target that is no regular file (/vsistdout/, a pipe) cannot be read back: an empty
+// dataset of the right size stands for it. A regular file that does not reopen is an error
+// (Open says why).
+GDALDataset *FastAAIGridDataset::Reopen(const char *fn, GDALDataset *src)
+{
     VSIStatBufL st;
     if (VSIStatL(fn, &st) != 0 || !VSI_ISREG(st.st_mode))
     {
         auto stub = new FastAAIGridDataset();
-        stub->nRasterXSize = ncols;
-        stub->nRasterYSize = nrows;
+        stub->nRasterXSize = src->GetRasterXSize();
+        stub->nRasterYSize = src->GetRasterYSize();
         return stub;
     }
     GDALOpenInfo oi(fn, GA_ReadOnly);
