@@ -2,6 +2,7 @@
 results. These reads go through the block cache, which FastAAIGrid fills with parsed rows
 (windows side by side, block reads reading ahead): so every test also runs with a cache
 too small to hold the raster, where rows are evicted and parsed again."""
+import contextlib
 import os
 import random
 import signal
@@ -33,18 +34,24 @@ def grid(tmp_path_factory):
     return path
 
 
+@contextlib.contextmanager
+def cache_max(nbytes):
+    old = gdal.GetCacheMax()
+    gdal.SetCacheMax(nbytes)
+    try:
+        yield
+    finally:
+        gdal.SetCacheMax(old)
+
+
 # The whole raster is ~1.7 MB as Float32: 1 MB of cache cannot hold it.
 @pytest.fixture(params=["default cache", "small cache"])
 def cache(request):
     if request.param == "default cache":
         yield
         return
-    old = gdal.GetCacheMax()
-    gdal.SetCacheMax(1 << 20)
-    try:
+    with cache_max(1 << 20):
         yield
-    finally:
-        gdal.SetCacheMax(old)
 
 
 def both(path):
@@ -139,12 +146,8 @@ def first_failing_block(band, rows):
 
 @pytest.fixture
 def small_cache():
-    old = gdal.GetCacheMax()
-    gdal.SetCacheMax(1 << 20)
-    try:
+    with cache_max(1 << 20):
         yield
-    finally:
-        gdal.SetCacheMax(old)
 
 
 @pytest.mark.parametrize("threads", read_ahead_cases())
