@@ -9,7 +9,8 @@
  *   late or slow thread never holds a job up, and the caller alone can run them all.
  * - `lock` guards the job list, every job's `seats`, `inside` and `waiting`, and the pool's
  *   counters. A worker joins a job only under the lock, only while the job is linked, and
- *   only while it has a seat left (a job has at most nthreads - 1 helpers).
+ *   only while it has a seat left (a job has at most nthreads - 1 helpers; a started job
+ *   on one thread, 1).
  * - Before returning, the caller unlinks its job under the lock (no helper can join after
  *   that) and waits until `inside`, the helpers that joined and have not left, is 0,
  *   helping other open jobs as a worker would meanwhile (a helper of its job may be waiting

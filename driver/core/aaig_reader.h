@@ -58,6 +58,7 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
  * are written whole, stays): a child after fork() whose parent was inside a read of this
  * reader on another thread may have them half-written. */
 void aaig_reader_forget_position(aaig_reader *r);
+
 /* Parses rows [row0, row0 + nrows) into out: nrows*ncols contiguous values of the type. */
 aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
                              aaig_read_error *err);
