@@ -134,7 +134,7 @@ def test_warp(grid, cache):
 # Anything else the dataset is asked for meanwhile waits for that job first.
 
 def read_ahead_cases():
-    return [pytest.param(t, id=t) for t in ("NUM_THREADS=2", "NUM_THREADS=5")]
+    return [pytest.param(t, id=t) for t in ("NUM_THREADS=2", "NUM_THREADS=5", "NUM_THREADS=64")]
 
 
 def first_failing_block(band, rows):
