@@ -65,6 +65,9 @@ class FastAAIGridReadAhead
     // Waits for the job started last; when it parsed the rows from row0: their data (*n rows),
     // or nullptr with *err filled when it failed. nullptr with err->status AAIG_OK otherwise.
     const GByte *Take(int row0, int *n, aaig_read_error *err);
+    // Waits for the job started last and frees the buffers (a dataset left open after a scan
+    // of the raster, a layer in QGIS say, does not keep them).
+    void Release();
 };
 
 struct FileStampValue
@@ -94,6 +97,7 @@ class FastAAIGridDataset final : public GDALPamDataset
     bool ReadRows(int row0, int nrows, void *out);
     void ReadRowsAhead(int row0, int nrows, size_t rowBytes);
     bool TakeRowsAhead(int row0, int *nrows, const GByte **rows);
+    void EndReadAhead() { m_ahead.Release(); }
     void StampFile();
     bool FileUnchanged();
 

@@ -150,6 +150,8 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
     const size_t rowBytes = RowBytes();
     memcpy(image, rows, rowBytes);
     KeepRows(row + 1, n - 1, rows + rowBytes);
+    if (m_nextRow == nRasterYSize) // the scan is over (rows may be the buffers released)
+        ds->EndReadAhead();
     return CE_None;
 }
 

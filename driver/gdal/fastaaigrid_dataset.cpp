@@ -571,3 +571,14 @@ const GByte *FastAAIGridReadAhead::Take(int row0, int *n, aaig_read_error *err)
     *n = rows;
     return m_buf[m_cur].get();
 }
+
+void FastAAIGridReadAhead::Release()
+{
+    Wait();
+    m_rows = 0;
+    for (int i = 0; i < 2; i++)
+    {
+        m_buf[i].reset();
+        m_bytes[i] = 0;
+    }
+}
