@@ -350,10 +350,11 @@ std::string started_job_runs_in_background(unsigned)
     return "";
 }
 
-// The thread finishing a started job helps the jobs its tasks open: the one worker runs the
-// started job's task, which opens a job of 30 tasks on 2 threads and is stuck in its first
-// task until another task of it has run on the finishing thread (2 s at most). Without the
-// help, that seat stays empty: no other thread exists.
+// The thread finishing a started job helps the jobs its tasks open, also those opened while
+// it already waits: the one worker runs the started job's task, which opens a job of 30 tasks
+// on 2 threads and is stuck in the first of them it runs until a task has run on the
+// finishing thread (2 s at most). Without the help, that seat stays empty: no other thread
+// exists.
 std::string finish_helps_nested_jobs(unsigned)
 {
     struct Ctx {
@@ -370,14 +371,17 @@ std::string finish_helps_nested_jobs(unsigned)
         c.finisher = std::this_thread::get_id();
         aaig_pool_job *j = aaig_pool_start(1, 1, [](void *p, unsigned) {
             static_cast<Ctx *>(p)->outer_started = true;
+            // The finishing thread is waiting by now: the job below opens while it waits.
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
             aaig_pool_run(2, 30, [](void *q, unsigned i) {
                 Ctx *x = static_cast<Ctx *>(q);
-                if (x->first.exchange(false)) {
+                const bool on_finisher = std::this_thread::get_id() == x->finisher;
+                if (!on_finisher && x->first.exchange(false)) {
                     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
                     while (!x->on_finisher.load() && std::chrono::steady_clock::now() < until)
                         std::this_thread::sleep_for(std::chrono::microseconds(50));
                     x->timed_out = !x->on_finisher.load();
-                } else if (std::this_thread::get_id() == x->finisher) {
+                } else if (on_finisher) {
                     x->on_finisher++;
                 }
                 task(&x->inner, i);

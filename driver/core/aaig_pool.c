@@ -14,7 +14,8 @@
  * - Before returning, the caller unlinks its job under the lock (no helper can join after
  *   that) and waits until `inside`, the helpers that joined and have not left, is 0,
  *   helping other open jobs as a worker would meanwhile (a helper of its job may be waiting
- *   for a job opened inside a task, which has a seat nobody took). A
+ *   for a job opened inside a task, which has a seat nobody took): while it waits, its job
+ *   is in the `closing` list, and a job opened then wakes it as it wakes sleeping workers. A
  *   helper leaves only after its last task has finished, under the lock, and signals the
  *   caller then, which cannot return before the helper releases the lock. So no thread
  *   looks at a job once its caller has returned, and every task's writes are visible to it.
@@ -52,12 +53,14 @@ typedef struct job {
     int waiting;      /* the caller sleeps on `left` */
     pthread_cond_t left;
     struct job *prev, *later;
+    struct job *next_closing; /* in P.closing, while its caller waits for its helpers */
 } job;
 
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t work; /* idle workers sleep here */
     job *first, *last;   /* open jobs, oldest first */
+    job *closing;        /* jobs whose callers wait for their helpers (and help others) */
     unsigned nworkers;   /* started */
     unsigned starting;   /* being started by a caller, outside the lock */
     unsigned sleeping;   /* workers waiting on `work` */
@@ -79,6 +82,7 @@ static void after_fork_child(void)
     pthread_mutex_init(&P.lock, NULL);
     pthread_cond_init(&P.work, NULL);
     P.first = P.last = NULL;
+    P.closing = NULL;
     P.nworkers = P.starting = P.sleeping = 0;
 }
 
@@ -195,6 +199,9 @@ static void open_job_for_helpers(job *j)
     pthread_once(&once, init);
     pthread_mutex_lock(&P.lock);
     link_job(j);
+    /* Callers waiting for their helpers look for jobs to help, as sleeping workers do. */
+    for (job *c = P.closing; c; c = c->next_closing)
+        pthread_cond_signal(&c->left);
     const unsigned have = P.nworkers + P.starting;
     const unsigned start = j->seats > have ? j->seats - have : 0;
     P.starting += start;
@@ -222,9 +229,17 @@ static void close_job(job *j)
     pthread_mutex_lock(&P.lock);
     unlink_job(j);
     j->waiting = 1;
-    while (j->inside)
-        if (!help_one())
-            pthread_cond_wait(&j->left, &P.lock);
+    if (j->inside) {
+        j->next_closing = P.closing;
+        P.closing = j;
+        while (j->inside)
+            if (!help_one())
+                pthread_cond_wait(&j->left, &P.lock);
+        job **c = &P.closing;
+        while (*c != j)
+            c = &(*c)->next_closing;
+        *c = j->next_closing;
+    }
     pthread_mutex_unlock(&P.lock);
     pthread_cond_destroy(&j->left);
 }
