@@ -254,6 +254,9 @@ def test_tile_set_vrt_refuses_what_is_not_a_tile_set():
     assert tile_set_vrt([a, record("b", 40.0, 30.0, dtype="Int32")]) is None
     assert tile_set_vrt([a, record("b", 40.0, 30.0, srs="LOCAL_CS[\"x\"]")]) is None
     assert tile_set_vrt([a, dict(record("b", 40.0, 30.0), grid=None)]) is None  # an older manifest
+    rotated = [dict(r, grid=dict(r["grid"], geotransform=[x, 10.0, 0.5, 30.0, 0.0, -10.0]))
+               for r, x in ((a, 0.0), (record("b", 40.0, 30.0), 40.0))]
+    assert tile_set_vrt(rotated) is None                                       # not north up
     nan = [record("a", 0.0, 30.0, nodata=float("nan")), record("b", 40.0, 30.0, nodata=float("nan"))]
     assert "<NoDataValue>nan</NoDataValue>" in tile_set_vrt(nan)
 

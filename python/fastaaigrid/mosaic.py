@@ -43,15 +43,15 @@ def tile_set_vrt(records):
     if not records or not all(r.get("grid") for r in records):
         return None
     first, g = records[0], records[0]["grid"]
-    res_x, res_y = g["geotransform"][1], g["geotransform"][5]
-    key = (first["dtype"], g["srs"], g.get("axes"), repr(g["nodata"]), res_x, 0.0, 0.0, res_y)
+    _, res_x, rot_x, _, rot_y, res_y = g["geotransform"]
 
-    def tile_key(r):
+    def tile_key(r):    # what every tile must share (nodata by repr: NaN equals NaN)
         gt = r["grid"]["geotransform"]
         return (r["dtype"], r["grid"]["srs"], r["grid"].get("axes"), repr(r["grid"]["nodata"]),
                 gt[1], gt[2], gt[4], gt[5])
 
-    if res_x <= 0 or res_y >= 0 or any(tile_key(r) != key for r in records):
+    key = tile_key(first)
+    if res_x <= 0 or res_y >= 0 or rot_x != 0 or rot_y != 0 or any(tile_key(r) != key for r in records):
         return None
     gts = [r["grid"]["geotransform"] for r in records]
     min_x = min(gt[0] for gt in gts)
