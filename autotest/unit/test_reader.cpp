@@ -278,38 +278,93 @@ std::string show_value(const unsigned char *p, aaig_type type)
     return buf;
 }
 
+// Compares out (row rows[i] at out + i * ncols values) with the expected values. "" when equal.
+std::string compare_rows(const Grid &g, const std::vector<unsigned char> &out,
+                         const std::vector<uint64_t> &rows, const std::string &what)
+{
+    const size_t vsize = aaig_type_size(g.type);
+    if (out.back() != 0xA5)
+        return what + ": wrote past the rows";
+    for (uint64_t i = 0; i < rows.size(); i++) {
+        for (uint64_t c = 0; c < g.ncols; c++) {
+            const uint64_t k = rows[i] * g.ncols + c, o = i * g.ncols + c;
+            if (std::memcmp(&out[o * vsize], &g.expected[k * vsize], vsize) != 0) {
+                std::ostringstream msg;
+                msg << what << ": value at row " << rows[i] << ", column " << c << " (token '"
+                    << g.tokens[k] << "') is " << show_value(&out[o * vsize], g.type)
+                    << ", expected " << show_value(&g.expected[k * vsize], g.type);
+                return msg.str();
+            }
+        }
+    }
+    return "";
+}
+
+std::string read_failure(const Grid &g, aaig_status st, const aaig_read_error &err,
+                         const std::string &what)
+{
+    char text[512];
+    aaig_read_error_message(&err, g.type, g.ncols, g.nrows, text, sizeof text);
+    return what + " failed with " + status_name(st) + ": " + text;
+}
+
 // Reads rows [row0, row0+n) and compares them with the expected values. "" when equal.
 std::string check_read(aaig_reader *r, const Grid &g, uint64_t row0, uint64_t n,
                        const std::string &context)
 {
-    size_t vsize = aaig_type_size(g.type);
-    std::vector<unsigned char> out(n * g.ncols * vsize + 1, 0xA5);
+    std::vector<unsigned char> out(n * g.ncols * aaig_type_size(g.type) + 1, 0xA5);
     aaig_read_error err;
     std::memset(&err, 0, sizeof err);
-    aaig_status st = aaig_reader_read(r, row0, n, out.data(), &err);
-    std::ostringstream msg;
-    if (st != AAIG_OK) {
-        char text[512];
-        aaig_read_error_message(&err, g.type, g.ncols, g.nrows, text, sizeof text);
-        msg << g.what << ", " << context << ": reading rows " << row0 << ".." << row0 + n - 1
-            << " failed with " << status_name(st) << ": " << text;
-        return msg.str();
+    const aaig_status st = aaig_reader_read(r, row0, n, out.data(), &err);
+    const std::string what = g.what + ", " + context + ": reading rows " + std::to_string(row0) +
+                             ".." + std::to_string(row0 + n - 1);
+    if (st != AAIG_OK)
+        return read_failure(g, st, err, what);
+    std::vector<uint64_t> rows(n);
+    for (uint64_t i = 0; i < n; i++)
+        rows[i] = row0 + i;
+    return compare_rows(g, out, rows, what);
+}
+
+// Reads the rows listed with aaig_reader_read_rows and compares them. "" when equal.
+std::string check_read_rows(aaig_reader *r, const Grid &g, const std::vector<uint64_t> &rows,
+                            const std::string &context)
+{
+    std::vector<unsigned char> out(rows.size() * g.ncols * aaig_type_size(g.type) + 1, 0xA5);
+    aaig_read_error err;
+    std::memset(&err, 0, sizeof err);
+    const aaig_status st = aaig_reader_read_rows(r, rows.data(), rows.size(), out.data(), &err);
+    std::string what = g.what + ", " + context + ": reading rows";
+    for (size_t i = 0; i < rows.size() && i < 12; i++)
+        what += " " + std::to_string(rows[i]);
+    what += rows.size() > 12 ? " ..." : "";
+    if (st != AAIG_OK)
+        return read_failure(g, st, err, what);
+    return compare_rows(g, out, rows, what);
+}
+
+// Row sets as applications ask for them: every k-th row from a random start (nearest
+// resampling, sampled statistics), random subsets (runs of consecutive rows among them), the
+// first and the last row alone.
+std::vector<std::vector<uint64_t>> row_sets(uint64_t nrows, std::mt19937_64 &rng)
+{
+    std::vector<std::vector<uint64_t>> sets;
+    for (uint64_t k : {(uint64_t)2, (uint64_t)3, (uint64_t)7}) {
+        std::vector<uint64_t> s;
+        for (uint64_t row = rng() % k; row < nrows; row += k)
+            s.push_back(row);
+        sets.push_back(s);
     }
-    if (out.back() != 0xA5) {
-        msg << g.what << ", " << context << ": wrote past the rows";
-        return msg.str();
+    for (int i = 0; i < 3; i++) {
+        std::vector<uint64_t> s;
+        for (uint64_t row = 0; row < nrows; row++)
+            if (rng() % 3 == 0)
+                s.push_back(row);
+        sets.push_back(s);
     }
-    for (uint64_t i = 0; i < n * g.ncols; i++) {
-        uint64_t k = row0 * g.ncols + i;
-        if (std::memcmp(&out[i * vsize], &g.expected[k * vsize], vsize) != 0) {
-            msg << g.what << ", " << context << ": reading rows " << row0 << ".." << row0 + n - 1
-                << ": value at row " << k / g.ncols << ", column " << k % g.ncols << " (token '"
-                << g.tokens[k] << "') is " << show_value(&out[i * vsize], g.type)
-                << ", expected " << show_value(&g.expected[k * vsize], g.type);
-            return msg.str();
-        }
-    }
-    return "";
+    sets.push_back({0});
+    sets.push_back({nrows - 1});
+    return sets;
 }
 
 const size_t kChunkSizes[] = {1, 7, 64, 2050, 2051, 4099, 1u << 20};
@@ -365,6 +420,15 @@ std::string check_random_grids(unsigned nthreads)
                     e = check_read(b.get(), g, r0, n, ctx.str() + ", random ranges after rows");
                     if (!e.empty())
                         return e;
+                }
+                // Row sets, on a fresh reader and on the one whose index is built.
+                Reader d = open_reader(g.file, g.data_offset, g.ncols, g.nrows, g.type, chunk, nthreads);
+                for (aaig_reader *rd : {d.get(), a.get()}) {
+                    for (const auto &set : row_sets(g.nrows, rng)) {
+                        e = check_read_rows(rd, g, set, ctx.str() + ", row sets");
+                        if (!e.empty())
+                            return e;
+                    }
                 }
                 // A fresh reader: random ranges with nothing indexed yet, the last row first.
                 Reader c = open_reader(g.file, g.data_offset, g.ncols, g.nrows, g.type, chunk, nthreads);
@@ -502,9 +566,62 @@ std::string check_errors(unsigned nthreads)
     return "";
 }
 
+// Row sets: an error in a row parsed is reported with its row and column; a bad token in a
+// row only passed over is not read; a file too short for a row asked for, and a set that is
+// not strictly increasing inside the grid, are errors.
+std::string check_row_set_errors(unsigned nthreads)
+{
+    const uint64_t ncols = 4, nrows = 30;
+    std::string data;
+    for (uint64_t i = 0; i < ncols * nrows; i++)
+        data += (i == 10 * ncols + 2 ? std::string("x") : std::to_string(i)) +
+                (i % ncols == ncols - 1 ? "\n" : " ");
+    std::string shortened;
+    for (uint64_t i = 0; i < ncols * 25; i++)
+        shortened += std::to_string(i) + " ";
+    struct Case {
+        const char *what;
+        const std::string &data;
+        std::vector<uint64_t> rows;
+        aaig_status status;
+        uint64_t row, col;
+    } cases[] = {
+        {"bad token in a row parsed", data, {1, 10, 20}, AAIG_E_TOKEN, 10, 2},
+        {"bad token in a run of rows", data, {8, 9, 10, 11}, AAIG_E_TOKEN, 10, 2},
+        {"bad token in a row passed over", data, {1, 9, 11, 29}, AAIG_OK, 0, 0},
+        {"row past the end of a short file", shortened, {2, 27}, AAIG_E_SHORT, 25, 0},
+        {"rows inside a short file", shortened, {2, 24}, AAIG_OK, 0, 0},
+        {"a row twice", data, {3, 3}, AAIG_E_ROWS, 3, 0},
+        {"rows out of order", data, {5, 2}, AAIG_E_ROWS, 2, 0},
+        {"a row past the grid", data, {1, 30}, AAIG_E_ROWS, 30, 0},
+    };
+    for (size_t chunk : {(size_t)1, (size_t)64, (size_t)0}) {
+        for (const Case &c : cases) {
+            MemFile f;
+            f.data = c.data;
+            Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, nthreads);
+            std::vector<int32_t> out(c.rows.size() * ncols);
+            aaig_read_error err;
+            std::memset(&err, 0, sizeof err);
+            const aaig_status st =
+                aaig_reader_read_rows(r.get(), c.rows.data(), c.rows.size(), out.data(), &err);
+            const std::string where = std::string(c.what) + ", chunk " + std::to_string(chunk);
+            if (st != c.status || (st != AAIG_OK && (err.row != c.row || err.col != c.col)))
+                return where + ": " + status_name(st) + " at row " + std::to_string(err.row) +
+                       ", column " + std::to_string(err.col);
+            for (size_t i = 0; st == AAIG_OK && i < out.size(); i++)
+                if (out[i] != (int32_t)(c.rows[i / ncols] * ncols + i % ncols))
+                    return where + ": wrong value " + std::to_string(out[i]);
+        }
+    }
+    return "";
+}
+
 std::string check_grids_and_errors(unsigned nthreads)
 {
     std::string e = check_random_grids(nthreads);
+    if (e.empty())
+        e = check_row_set_errors(nthreads);
     return e.empty() ? check_errors(nthreads) : e;
 }
 
@@ -522,6 +639,7 @@ TEST(Reader, ErrorsOneThread)
 {
     std::string e = check_errors(1);
     EXPECT_EQ(e, "");
+    EXPECT_EQ(check_row_set_errors(1), "");
 }
 
 // ---- multi-threaded, in a watched child process --------------------------------------------

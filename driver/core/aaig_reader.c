@@ -245,82 +245,213 @@ static size_t last_boundary(const char *buf, size_t from, size_t to)
     return to;
 }
 
+/* ---- the rows a read parses -------------------------------------------------------- */
+
+/* `n` rows from row0 (rows == NULL), or the n rows listed, in increasing order: the rows
+ * between them are scanned, not parsed (nearest resampling, sampled statistics). The i-th
+ * row goes to out + i * ncols values. */
+typedef struct {
+    const uint64_t *rows;
+    uint64_t row0, n;
+} row_set;
+
+static uint64_t row_at(const row_set *s, uint64_t i) { return s->rows ? s->rows[i] : s->row0 + i; }
+
+/* The first index i with row_at(s, i) >= row (s->n when none). */
+static uint64_t first_row_from(const row_set *s, uint64_t row)
+{
+    if (!s->rows)
+        return row <= s->row0 ? 0 : row - s->row0 < s->n ? row - s->row0 : s->n;
+    uint64_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (s->rows[mid] < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The values to parse from token tok on: [*first, *end), consecutive in the file and in the
+ * output, the first going to output value *slot. 0 when no row of the set is left. */
+static int next_run(const aaig_reader *r, const row_set *s, uint64_t tok, uint64_t *first,
+                    uint64_t *end, uint64_t *slot)
+{
+    const uint64_t ncols = r->cfg.ncols;
+    const uint64_t i = first_row_from(s, tok / ncols);
+    if (i == s->n)
+        return 0;
+    uint64_t j = i;
+    if (s->rows)
+        while (j + 1 < s->n && s->rows[j + 1] == s->rows[j] + 1)
+            j++;
+    else
+        j = s->n - 1;
+    const uint64_t start = row_at(s, i) * ncols;
+    *first = tok > start ? tok : start;
+    *end = (row_at(s, j) + 1) * ncols;
+    *slot = i * ncols + (*first - start);
+    return 1;
+}
+
 /* ---- parsing one piece of a region ---------------------------------------------------- */
+
+/* Where a piece's counting pass stood at NMARKS evenly spaced bytes, so that the parse can
+ * jump close to the next row it wants instead of scanning the piece from its start. */
+#define NMARKS 32u
 
 typedef struct {
     aaig_reader *r;
     const char *p, *end; /* the piece; end[-1] is whitespace */
     uint64_t tok0;       /* index of its first token */
-    uint64_t max;        /* values to parse at most */
-    char *out;           /* where value tok0 goes */
+    uint64_t max;        /* tokens to pass at most */
+    /* counting pass: marks[j] = tokens begun before p + j * mark_step, << 1, | inside one */
+    uint64_t marks[NMARKS];
+    size_t mark_step;    /* 0: no marks */
     /* results */
-    uint64_t count;      /* tokens in the piece (counting pass) or values parsed */
+    uint64_t count;      /* tokens in the piece (counting pass) or passed (parse pass) */
     const char *next, *bad;
     aaig_status status;
 } piece;
 
-static void parse_piece(piece *pc)
+/* Moves from token st->tokens at p to the start of token `to` (from the last mark before it,
+ * if any lies ahead of p), recording row-index checkpoints on the way. Returns pc->end when
+ * the piece ends first. */
+static const char *skip_to(piece *pc, const char *p, aaig_scan_state *st, uint64_t to)
+{
+    for (unsigned j = pc->mark_step ? NMARKS : 0; j-- > 0;) {
+        const char *m = pc->p + (size_t)j * pc->mark_step;
+        if (m <= p)
+            break;
+        if (pc->tok0 + (pc->marks[j] >> 1) <= to) {
+            p = m;
+            st->tokens = pc->tok0 + (pc->marks[j] >> 1);
+            st->in_token = (int)(pc->marks[j] & 1);
+            break;
+        }
+    }
+    for (;;) {
+        const uint64_t ck = next_ckpt(pc->r, st->tokens), lim = ck < to ? ck : to;
+        const char *q = aaig_scan(p, pc->end, st, lim, 0, NULL);
+        if (q == pc->end)
+            return q;
+        record_ckpt(pc->r, lim, file_offset(pc->r, q));
+        if (lim == to)
+            return q;
+        p = q;
+    }
+}
+
+/* Parses n values from token *tok at *p into dst; returns how many (fewer on an error, in
+ * pc->status and pc->bad, or when the piece ends). */
+static uint64_t parse_values(piece *pc, const char **p, uint64_t tok, uint64_t n, char *dst)
 {
     aaig_reader *r = pc->r;
-    size_t vsize = aaig_type_size(r->cfg.type);
+    const size_t vsize = aaig_type_size(r->cfg.type);
     const double null_value =
         r->cfg.has_null_value ? r->cfg.null_value : aaig_null_default(r->cfg.type);
-    const char *p = pc->p;
     uint64_t done = 0;
-    pc->status = AAIG_OK;
-    pc->next = p;
-    while (done < pc->max) {
-        uint64_t tok = pc->tok0 + done;
-        uint64_t lim = next_ckpt(r, tok);
-        uint64_t n_want = lim - tok < pc->max - done ? lim - tok : pc->max - done;
+    while (done < n) {
+        const uint64_t lim = next_ckpt(r, tok + done);
+        const uint64_t n_want = lim - (tok + done) < n - done ? lim - (tok + done) : n - done;
         const char *next;
         /* Every value parsed lands in the caller's buffer: counts fit in a size_t. */
-        size_t n = aaig_parse_values(p, pc->end, (size_t)n_want, r->cfg.type,
-                                     pc->out + done * vsize, &next, &pc->status, &pc->bad,
-                                     null_value);
-        done += n;
-        if (n) {
-            pc->next = next;
-            record_ckpt(r, pc->tok0 + done, file_offset(r, next));
+        const size_t got = aaig_parse_values(*p, pc->end, (size_t)n_want, r->cfg.type,
+                                             dst + done * vsize, &next, &pc->status, &pc->bad,
+                                             null_value);
+        done += got;
+        if (got) {
+            *p = next;
+            record_ckpt(r, tok + done, file_offset(r, next));
         }
-        if (pc->status != AAIG_OK || n < n_want)
+        if (pc->status != AAIG_OK || got < n_want)
             break;
-        p = next;
     }
-    pc->count = done;
+    return done;
+}
+
+/* Passes the piece's tokens [tok0, tok0 + max), parsing those of the row set into out. */
+static void parse_piece(piece *pc, const row_set *set, char *out)
+{
+    const size_t vsize = aaig_type_size(pc->r->cfg.type);
+    const uint64_t stop = pc->tok0 + pc->max;
+    aaig_scan_state st = {pc->tok0, 0};
+    const char *p = pc->p;
+    uint64_t first, end, slot;
+    pc->status = AAIG_OK;
+    pc->next = p;
+    while (st.tokens < stop) {
+        if (!next_run(pc->r, set, st.tokens, &first, &end, &slot) || first >= stop) {
+            st.tokens = stop; /* no row of the set in the rest of the piece */
+            pc->next = pc->end;
+            break;
+        }
+        if (first > st.tokens) {
+            p = skip_to(pc, p, &st, first);
+            if (st.tokens < first || p == pc->end)
+                break;
+            pc->next = p;
+        }
+        const uint64_t n = (end < stop ? end : stop) - first;
+        const uint64_t got = parse_values(pc, &p, first, n, out + slot * vsize);
+        st.tokens = first + got;
+        if (got)
+            pc->next = p;
+        if (got < n)
+            break;
+    }
+    pc->count = st.tokens - pc->tok0;
 }
 
 typedef struct {
     piece pieces[AAIG_MAX_THREADS];
+    const row_set *set;
+    char *out;
 } par_job;
 
+/* Counts the piece's tokens, marking where the count stood NMARKS times on the way. */
 static void count_task(void *ctx, unsigned i)
 {
     piece *pc = &((par_job *)ctx)->pieces[i];
+    const size_t len = (size_t)(pc->end - pc->p);
     aaig_scan_state st = {0, 0};
-    aaig_scan(pc->p, pc->end, &st, UINT64_MAX, 0, NULL);
+    pc->mark_step = (len + NMARKS - 1) / NMARKS;
+    for (unsigned j = 0; j < NMARKS; j++) {
+        const size_t a = (size_t)j * pc->mark_step;
+        pc->marks[j] = st.tokens << 1 | (uint64_t)st.in_token;
+        if (a < len)
+            aaig_scan(pc->p + a, pc->p + (len - a < pc->mark_step ? len : a + pc->mark_step),
+                      &st, UINT64_MAX, 0, NULL);
+    }
     pc->count = st.tokens;
 }
 
-static void parse_task(void *ctx, unsigned i) { parse_piece(&((par_job *)ctx)->pieces[i]); }
+static void parse_task(void *ctx, unsigned i)
+{
+    par_job *job = ctx;
+    parse_piece(&job->pieces[i], job->set, job->out);
+}
 
 /* Pieces per thread of a region split across the pool: a thread that joins late (a worker
  * waking up, or a caller that was busy reading ahead) still finds pieces to take, and the
  * threads end together. */
 #define PIECES_PER_THREAD 4u
 
-/* Parses values [pos->tok, target) found in buf[p, end) into out (value `first` at out[0]),
- * splitting the region across the pool when it is large. */
+/* Passes values [pos->tok, target) found in buf[p, end), parsing those of the row set into
+ * out, splitting the region across the pool when it is large. */
 static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, const char *end,
-                                uint64_t target, char *out, uint64_t first, aaig_read_error *err)
+                                uint64_t target, const row_set *set, char *out,
+                                aaig_read_error *err)
 {
-    size_t vsize = aaig_type_size(r->cfg.type);
     const unsigned nthreads = threads_for(r, (size_t)(end - p));
     const unsigned nt = nthreads == 1                                   ? 1
                         : nthreads * PIECES_PER_THREAD > AAIG_MAX_THREADS ? AAIG_MAX_THREADS
                                                                         : nthreads * PIECES_PER_THREAD;
 
     par_job job;
+    job.set = set;
+    job.out = out;
     size_t len = (size_t)(end - p);
     const char *cut = p;
     for (unsigned i = 0; i < nt; i++) {
@@ -349,7 +480,6 @@ static aaig_status parse_region(aaig_reader *r, walk_pos *pos, const char *p, co
         uint64_t cnt = pc->count;
         pc->tok0 = base;
         pc->max = target - base < cnt ? target - base : cnt;
-        pc->out = out + (base - first) * vsize;
         base = cnt > target - base ? target : base + cnt;
     }
     aaig_pool_run(nthreads, used, parse_task, &job);
@@ -432,7 +562,7 @@ static aaig_status pass_long_token(aaig_reader *r, walk_pos *pos, size_t rel, wa
 
 /* Walks tokens [pos->tok, target) through the window. */
 static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mode mode,
-                        char *out, uint64_t first, int *found_float, aaig_read_error *err)
+                        const row_set *set, char *out, int *found_float, aaig_read_error *err)
 {
     size_t want = mode == WALK_DETECT ? 65536 : 0;
     while (pos->tok < target) {
@@ -467,7 +597,7 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
         }
         const char *p = r->buf + rel, *end = r->buf + b;
         if (mode == WALK_PARSE) {
-            aaig_status st = parse_region(r, pos, p, end, target, out, first, err);
+            aaig_status st = parse_region(r, pos, p, end, target, set, out, err);
             if (st != AAIG_OK)
                 return st;
         } else if (scan_region(r, pos, p, end, target, mode, found_float)) {
@@ -509,7 +639,7 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
 {
     walk_pos pos = {0, r->cfg.data_offset};
     *is_float = 0;
-    aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, 0, is_float, err);
+    aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, NULL, is_float, err);
     /* Data errors (a short file, a token too long to scan past, binary data in it) are
      * reported when the values are read, as the built-in does, whatever the window: the
      * values before them decide the type. */
@@ -521,20 +651,23 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
     return st;
 }
 
-aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
-                             aaig_read_error *err)
+static aaig_status rows_error(aaig_read_error *err, uint64_t row, uint64_t nrows)
 {
-    if (row0 > r->cfg.nrows || nrows > r->cfg.nrows - row0) {
-        if (err) {
-            memset(err, 0, sizeof(*err));
-            err->status = AAIG_E_ROWS;
-            err->row = row0;
-            err->values_found = nrows;
-        }
-        return AAIG_E_ROWS;
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->status = AAIG_E_ROWS;
+        err->row = row;
+        err->values_found = nrows;
     }
-    uint64_t first = row0 * r->cfg.ncols, target = (row0 + nrows) * r->cfg.ncols;
-    /* Start from the nearest known row at or before row0. */
+    return AAIG_E_ROWS;
+}
+
+/* Parses the rows of a non-empty set into out, from the nearest known row before the first. */
+static aaig_status read_set(aaig_reader *r, const row_set *set, char *out, aaig_read_error *err)
+{
+    const uint64_t row0 = row_at(set, 0);
+    const uint64_t first = row0 * r->cfg.ncols;
+    const uint64_t target = (row_at(set, set->n - 1) + 1) * r->cfg.ncols;
     uint64_t k = row0 / r->stride;
     if (k >= r->nidx)
         k = r->nidx - 1;
@@ -546,10 +679,10 @@ aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void
         pos.off = r->cur_off;
     }
     walk_pos start = pos;
-    prefault(out, (size_t)(target - first) * aaig_type_size(r->cfg.type));
-    aaig_status st = walk(r, &pos, first, WALK_SKIP, NULL, 0, NULL, err);
+    prefault(out, (size_t)(set->n * r->cfg.ncols) * aaig_type_size(r->cfg.type));
+    aaig_status st = walk(r, &pos, first, WALK_SKIP, NULL, NULL, NULL, err);
     if (st == AAIG_OK)
-        st = walk(r, &pos, target, WALK_PARSE, out, first, NULL, err);
+        st = walk(r, &pos, target, WALK_PARSE, set, out, NULL, err);
     if (st != AAIG_OK)
         return st;
     r->cur_tok = pos.tok;
@@ -557,6 +690,25 @@ aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void
     if (pos.tok - start.tok >= 1024)
         r->bytes_per_value = (double)(pos.off - start.off) / (double)(pos.tok - start.tok);
     return AAIG_OK;
+}
+
+aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
+                             aaig_read_error *err)
+{
+    if (row0 > r->cfg.nrows || nrows > r->cfg.nrows - row0)
+        return rows_error(err, row0, nrows);
+    const row_set set = {NULL, row0, nrows};
+    return nrows ? read_set(r, &set, out, err) : AAIG_OK;
+}
+
+aaig_status aaig_reader_read_rows(aaig_reader *r, const uint64_t *rows, size_t n, void *out,
+                                  aaig_read_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] >= r->cfg.nrows || (i && rows[i] <= rows[i - 1]))
+            return rows_error(err, rows[i], 1);
+    const row_set set = {rows, 0, n};
+    return n ? read_set(r, &set, out, err) : AAIG_OK;
 }
 
 const char *aaig_type_name(aaig_type type)

@@ -63,6 +63,11 @@ void aaig_reader_forget_position(aaig_reader *r);
 aaig_status aaig_reader_read(aaig_reader *r, uint64_t row0, uint64_t nrows, void *out,
                              aaig_read_error *err);
 
+/* Parses the n rows listed (strictly increasing) into out, rows[i] at out + i * ncols values.
+ * The rows between are scanned, not parsed: nearest resampling, sampled statistics. */
+aaig_status aaig_reader_read_rows(aaig_reader *r, const uint64_t *rows, size_t n, void *out,
+                                  aaig_read_error *err);
+
 /* One sentence for a failed read: what was expected, what was found, and where (1-based row
  * and column, byte offset). The caller adds the file name. */
 void aaig_read_error_message(const aaig_read_error *err, aaig_type type, uint64_t ncols,
