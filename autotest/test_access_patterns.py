@@ -247,3 +247,78 @@ def test_chunks_read_again(grid, cache):
             assert_same_pixels(fb.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
         else:
             assert_same_pixels(fb.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")
+
+
+# Sampled rows: GDAL's nearest-neighbour resampling and its sampled statistics read rows
+# at a step. FastAAIGrid parses the rows it expects next together (those IRasterIO forecast
+# for nearest, or rows at the step GDAL took twice running) and scans the rows between.
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_sampled_block_reads(grid, cache, threads):
+    """Blocks at a constant step, from several starts, with the step changing, and the rows
+    between read afterwards: every block as the built-in's."""
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    order = list(range(3, NROWS, 7)) + list(range(0, NROWS, 63)) + list(range(1, 400, 2)) + \
+        [5, 12, 19, 26, 27, 28, 90, 152, 214, 276, 100] + list(range(NROWS - 1, 0, -50)) + \
+        list(range(NROWS))
+    for row in order:
+        assert fb.ReadBlock(0, row) == rb.ReadBlock(0, row), f"block {row}"
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_nearest_windows(grid, cache, threads):
+    """Nearest-neighbour reads of windows into buffers of other sizes, whole-pixel and
+    floating-point windows, down- and upsampling: the built-in's pixels."""
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    rng = random.Random(5)
+    cases = [(0, 0, NCOLS, NROWS, 100, 7), (0, 0, NCOLS, NROWS, 13, 700), (0.5, 0.25, 600.5, 700.5, 97, 101)]
+    for _ in range(25):
+        x, y = rng.randrange(NCOLS - 1), rng.randrange(NROWS - 1)
+        w, h = rng.randint(1, NCOLS - x), rng.randint(1, NROWS - y)
+        if rng.random() < 0.3:
+            x, y = x + rng.random() * 0.9, y + rng.random() * 0.9
+            w, h = max(1.0, min(w, NCOLS - x) - 0.1), max(1.0, min(h, NROWS - y) - 0.1)
+        cases.append((x, y, w, h, rng.randint(1, 2 * int(w) + 1), rng.randint(1, 2 * int(h) + 1)))
+    for case in cases:
+        assert fb.ReadRaster(*case) == rb.ReadRaster(*case), f"window {case}"
+
+
+def bad_value_grid(folder, row, col):
+    """(path of a Float32 grid with a bad value at row, col (0-based), path of the same grid
+    without it)."""
+    rows = [" ".join(str((r * 7 + c) % 1000) + ".5" for c in range(NCOLS)) for r in range(NROWS)]
+    head = f"ncols {NCOLS}\nnrows {NROWS}\nxllcorner 0\nyllcorner 0\ncellsize 1\n"
+    clean = str(folder / "clean.asc")
+    write_file(clean, head + "\n".join(rows) + "\n")
+    cells = rows[row].split()
+    cells[col] += "x"
+    rows[row] = " ".join(cells)
+    bad = str(folder / "bad.asc")
+    write_file(bad, head + "\n".join(rows) + "\n")
+    return bad, clean
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_sampled_read_error_is_reported_where_it_is(tmp_path, small_cache, threads):
+    """A bad value in a row parsed with others fails the read that parses it, with its row
+    and column, whether GDAL samples blocks at a step or resamples to nearest neighbour. A
+    row only passed over is not parsed, as in any read of the rows below it."""
+    bad, clean = bad_value_grid(tmp_path, 500, 17)
+    ds = open_fast(bad, [threads])   # (a band does not keep its dataset open)
+    row = first_failing_block(ds.GetRasterBand(1), range(0, NROWS, 10))
+    msg = gdal.GetLastErrorMsg()
+    assert row is not None and row <= 500, f"the error came at block {row}: {msg}"
+    assert "row 501, column 18" in msg and bad in msg, msg
+    # 355 buffer rows sample row 500, 100 do not.
+    ds = open_fast(bad, [threads])
+    with quiet_errors():
+        assert ds.GetRasterBand(1).ReadAsArray(buf_xsize=100, buf_ysize=355) is None
+    assert "row 501, column 18" in gdal.GetLastErrorMsg()
+    ds, ref = open_fast(bad, [threads]), open_builtin(clean)
+    assert_same_pixels(ds.GetRasterBand(1).ReadAsArray(buf_xsize=100, buf_ysize=100),
+                       ref.GetRasterBand(1).ReadAsArray(buf_xsize=100, buf_ysize=100),
+                       "rows sampled around the bad one")

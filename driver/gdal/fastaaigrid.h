@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "aaig_header.h"
@@ -94,7 +95,10 @@ class FastAAIGridDataset final : public GDALPamDataset
     FileStampValue m_stamp; // the file at open, when m_stamped
     bool m_stamped = false;
 
+    bool ReadOK(aaig_status st, const aaig_read_error &err);
     bool ReadRows(int row0, int nrows, void *out);
+    // The rows listed (increasing), one after another in out; the rows between are scanned.
+    bool ReadRowList(const std::vector<uint64_t> &rows, void *out);
     void ReadRowsAhead(int row0, int nrows, size_t rowBytes);
     bool TakeRowsAhead(int row0, int *nrows, const GByte **rows);
     void EndReadAhead() { m_ahead.Release(); }
@@ -131,6 +135,10 @@ class FastAAIGridBand final : public GDALPamRasterBand
     std::unique_ptr<GByte[]> m_scratch; // rows parsed for the block cache
     size_t m_scratchBytes = 0;
     int m_keptRow0 = 0, m_keptRows = 0; // rows a direct read left in m_scratch (ReadDirect)
+    // Sampled rows: those a nearest-neighbour resampled read is forecast to ask for (set by
+    // IRasterIO for the read), the last row parsed, and the step to it from the one before.
+    std::vector<int> m_plan;
+    int m_lastRow = -1, m_step = 0;
 
     size_t RowBytes() const;
     int MaxRunRows() const;
@@ -139,6 +147,8 @@ class FastAAIGridBand final : public GDALPamRasterBand
     void KeepRows(int row0, int n, const GByte *rows);
     template <class Put> bool ForEachRow(int row0, int n, Put put);
     bool ReadDirect(int row0, int n, GByte *dst);
+    std::vector<uint64_t> SampledRows(int row);
+    bool ReadSampled(const std::vector<uint64_t> &rows, void *image);
 
   public:
     FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData, double noData);

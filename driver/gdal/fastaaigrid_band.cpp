@@ -9,6 +9,8 @@
 //    for just after the previous run parses the rows that follow with it, twice as many
 //    each time, so that reading down the raster is parallel as well; once the runs are
 //    at their longest, the next one is parsed on the pool while GDAL uses the last.
+//  - block reads that sample rows (nearest-neighbour resampling, sampled statistics) parse
+//    the rows expected next together, on all threads, and only scan the rows between.
 #include "fastaaigrid.h"
 
 #include <algorithm>
@@ -117,13 +119,88 @@ template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
     return true;
 }
 
-// GDAL asks for one row. Reading down the raster (the row is the one after the previous
-// run), the rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows(),
-// and from then on the next run is parsed on the pool while GDAL uses this one. Elsewhere,
-// and when rows are skipped (nearest resampling), only the row asked for.
+// The rows GDAL's nearest-neighbour resampling samples for bufH buffer rows from the window
+// [y, y + h) (its formula, in GDALRasterBand::IRasterIO), each once, in order. They are only a
+// forecast: a row GDAL computes otherwise is parsed on its own when it is asked for.
+static std::vector<int> NearestRows(double y, double h, int bufH, int nrows)
+{
+    std::vector<int> rows;
+    const double inc = h / bufH;
+    for (int i = 0; i < bufH; i++)
+    {
+        const double src = (i + 0.5) * inc + y + 1e-10;
+        const int row = static_cast<int>(std::clamp(src, 0.0, nrows - 1.0));
+        if (rows.empty() || row > rows.back())
+            rows.push_back(row);
+    }
+    return rows;
+}
+
+// The rows to parse with `row` when GDAL samples rows: those IRasterIO forecast for a
+// nearest-neighbour resampling, or rows at the step GDAL took twice running (sampled
+// statistics). Row and the ones expected after it that are not cached, at most MaxRunRows();
+// just row when GDAL is not sampling.
+std::vector<uint64_t> FastAAIGridBand::SampledRows(int row)
+{
+    const int step = row - m_lastRow;
+    const bool strided = step > 1 && step == m_step;
+    m_step = step;
+    std::vector<uint64_t> rows{static_cast<uint64_t>(row)};
+    const size_t most = static_cast<size_t>(MaxRunRows());
+    auto add = [&](int r)
+    {
+        if (!IsCached(r))
+            rows.push_back(static_cast<uint64_t>(r));
+        return rows.size() < most;
+    };
+    const auto planned = std::lower_bound(m_plan.begin(), m_plan.end(), row);
+    if (planned != m_plan.end() && *planned == row)
+    {
+        for (auto it = planned + 1; it != m_plan.end() && add(*it); ++it)
+        {
+        }
+    }
+    else if (strided)
+    {
+        for (int r = row + step; r < nRasterYSize && add(r); r += step)
+        {
+        }
+    }
+    return rows;
+}
+
+// Parses the sampled rows together: the first into GDAL's block, the others into the cache.
+bool FastAAIGridBand::ReadSampled(const std::vector<uint64_t> &rows, void *image)
+{
+    auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    const size_t rowBytes = RowBytes();
+    GByte *scratch = Scratch(static_cast<int>(rows.size()));
+    if (!scratch)
+        return ds->ReadRows(static_cast<int>(rows[0]), 1, image);
+    if (!ds->ReadRowList(rows, scratch))
+        return false;
+    memcpy(image, scratch, rowBytes);
+    for (size_t i = 1; i < rows.size(); i++)
+        KeepRows(static_cast<int>(rows[i]), 1, scratch + i * rowBytes);
+    return true;
+}
+
+// GDAL asks for one row. When it samples rows, the rows it will ask for next are parsed with
+// it (ReadSampled). Reading down the raster (the row is the one after the previous run), the
+// rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows(), and from
+// then on the next run is parsed on the pool while GDAL uses this one. Elsewhere, only the
+// row asked for.
 CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    const std::vector<uint64_t> sampled = SampledRows(row);
+    if (sampled.size() > 1)
+    {
+        m_lastRow = static_cast<int>(sampled.back());
+        m_nextRow = m_lastRow + 1;
+        m_run = 1;
+        return ReadSampled(sampled, image) ? CE_None : CE_Failure;
+    }
     m_run = row == m_nextRow ? std::min(2 * m_run, MaxRunRows()) : 1;
     int n = 0;
     const GByte *rows = nullptr;
@@ -138,6 +215,7 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
         if (!scratch)
         {
             m_nextRow = row + 1;
+            m_lastRow = row;
             return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
         }
         if (!ds->ReadRows(row, n, scratch))
@@ -145,6 +223,7 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
         rows = scratch;
     }
     m_nextRow = row + n;
+    m_lastRow = m_nextRow - 1;
     if (m_run == MaxRunRows() && m_nextRow < nRasterYSize && !IsCached(m_nextRow))
         ds->ReadRowsAhead(m_nextRow, std::min(m_run, nRasterYSize - m_nextRow), RowBytes());
     const size_t rowBytes = RowBytes();
@@ -194,9 +273,17 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
                          "expected read-only access: the driver cannot update files");
         return CE_Failure;
     }
-    if (bufW != w || bufH != h) // resampling: GDAL's block path, which reads ahead
-        return GDALPamRasterBand::IRasterIO(rw, x, y, w, h, data, bufW, bufH, bufType,
-                                            pixelSpace, lineSpace, extra);
+    if (bufW != w || bufH != h) // resampling: GDAL's block path, which reads ahead or samples
+    {
+        const bool floating = extra && extra->bFloatingPointWindowValidity;
+        if (bufH < h && (!extra || extra->eResampleAlg == GRIORA_NearestNeighbour))
+            m_plan = NearestRows(floating ? extra->dfYOff : y, floating ? extra->dfYSize : h,
+                                 bufH, nRasterYSize);
+        const CPLErr e = GDALPamRasterBand::IRasterIO(rw, x, y, w, h, data, bufW, bufH, bufType,
+                                                      pixelSpace, lineSpace, extra);
+        m_plan.clear();
+        return e;
+    }
 
     const int size = GDALGetDataTypeSizeBytes(eDataType);
     const size_t rowBytes = RowBytes();

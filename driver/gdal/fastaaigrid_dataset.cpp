@@ -469,18 +469,31 @@ bool FastAAIGridDataset::FileUnchanged()
     return false;
 }
 
-bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
+// True when st is AAIG_OK; otherwise reports the error.
+bool FastAAIGridDataset::ReadOK(aaig_status st, const aaig_read_error &err)
 {
-    m_ahead.Wait();
-    if (!FileUnchanged())
-        return false;
-    aaig_read_error err;
-    if (aaig_reader_read(m_reader, static_cast<uint64_t>(row0), static_cast<uint64_t>(nrows),
-                         out, &err) == AAIG_OK)
+    if (st == AAIG_OK)
         return true;
     ReportReadError(GetDescription(), err, m_type, static_cast<uint64_t>(nRasterXSize),
                     static_cast<uint64_t>(nRasterYSize));
     return false;
+}
+
+bool FastAAIGridDataset::ReadRows(int row0, int nrows, void *out)
+{
+    m_ahead.Wait();
+    aaig_read_error err;
+    return FileUnchanged() && ReadOK(aaig_reader_read(m_reader, static_cast<uint64_t>(row0),
+                                                      static_cast<uint64_t>(nrows), out, &err),
+                                     err);
+}
+
+bool FastAAIGridDataset::ReadRowList(const std::vector<uint64_t> &rows, void *out)
+{
+    m_ahead.Wait();
+    aaig_read_error err;
+    return FileUnchanged() &&
+           ReadOK(aaig_reader_read_rows(m_reader, rows.data(), rows.size(), out, &err), err);
 }
 
 // Reading ahead is for reads that use several threads; the caller's thread is the job's
@@ -497,13 +510,9 @@ bool FastAAIGridDataset::TakeRowsAhead(int row0, int *nrows, const GByte **rows)
 {
     aaig_read_error err;
     *rows = m_ahead.Take(row0, nrows, &err);
-    if (!*rows && err.status != AAIG_OK)
-    {
-        ReportReadError(GetDescription(), err, m_type, static_cast<uint64_t>(nRasterXSize),
-                        static_cast<uint64_t>(nRasterYSize));
-        return false;
-    }
-    return !*rows || FileUnchanged();
+    if (!*rows)
+        return ReadOK(err.status, err);
+    return FileUnchanged();
 }
 
 void FastAAIGridReadAhead::Task(void *ctx, unsigned)
