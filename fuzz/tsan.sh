@@ -7,7 +7,8 @@
 #
 # Environment: BUILD_DIR (default build-tsan), CC/CXX (clang by default: with GCC on x86-64 the
 # TSan binaries crash at load in aaig_scan's target_clones resolver, see cmake/Tsan.cmake),
-# TSAN_PYTEST=1 also runs autotest/test_threads.py through the TSan plugin (see below).
+# TSAN_PYTEST=1 also runs autotest/test_threads.py and test_access_patterns.py (read-ahead
+# jobs, sampled reads; not its fork test) through the TSan plugin (see below).
 #
 # TSAN_PYTEST=1: a TSan plugin only loads into a process that has the TSan runtime first:
 # python3 is not instrumented, so the runtime must be preloaded, LD_PRELOAD=$(gcc -print-file-name=libtsan.so),
@@ -56,9 +57,10 @@ if [ "${TSAN_PYTEST:-0}" = 1 ]; then
     fi
     $NICE cmake --build "$PLUGIN_DIR" -j"$JOBS" --target gdal_FastAAIGrid >/dev/null || exit 1
     libtsan=$(gcc -print-file-name=libtsan.so)
-    echo "== autotest/test_threads.py with LD_PRELOAD=$libtsan, plugin $PLUGIN_DIR"
+    echo "== autotest/test_threads.py, test_access_patterns.py with LD_PRELOAD=$libtsan, plugin $PLUGIN_DIR"
     (cd "$ROOT" && FASTAAIGRID_PLUGIN_DIR="$PLUGIN_DIR" LD_PRELOAD="$libtsan" \
         TSAN_OPTIONS="${TSAN_PYTEST_OPTIONS:-halt_on_error=0 report_signal_unsafe=0 die_after_fork=0 suppressions=$ROOT/fuzz/tsan.supp}" \
-        $NICE timeout 900 /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest/test_threads.py) || status=1
+        $NICE timeout 900 /usr/bin/python3 -m pytest -q -p no:cacheprovider autotest/test_threads.py \
+        autotest/test_access_patterns.py -k "not test_read_ahead_then_fork") || status=1
 fi
 exit $status

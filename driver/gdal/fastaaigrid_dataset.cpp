@@ -541,8 +541,12 @@ bool FastAAIGridReadAhead::Start(aaig_reader *reader, int row0, int n, size_t ro
     m_rows = n;
     m_pid = static_cast<long>(getpid());
     m_job = aaig_pool_start(1, 1, Task, this);
-    m_pid = m_job ? m_pid : 0;
-    m_rows = m_job || m_status == AAIG_OK ? n : 0;  // done already when the job could not be made
+    // The job reads the fields set above: they are not written again while it may run.
+    if (!m_job) // done already, on this thread: its rows are offered when it succeeded
+    {
+        m_pid = 0;
+        m_rows = m_status == AAIG_OK ? n : 0;
+    }
     return true;
 }
 
