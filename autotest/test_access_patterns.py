@@ -322,3 +322,47 @@ def test_sampled_read_error_is_reported_where_it_is(tmp_path, small_cache, threa
     assert_same_pixels(ds.GetRasterBand(1).ReadAsArray(buf_xsize=100, buf_ysize=100),
                        ref.GetRasterBand(1).ReadAsArray(buf_xsize=100, buf_ysize=100),
                        "rows sampled around the bad one")
+
+
+def chunk_reads():
+    """Whole-row chunks as callers read them down the raster: adjacent, overlapping by a row
+    (GDAL's resampling), each read twice (its nodata mask); then jumps, steps back, a window
+    and a block between chunks, and the last rows."""
+    reads = []
+    for step, h in ((50, 50), (49, 50), (100, 101)):
+        for y in range(0, NROWS, step):
+            reads += [(y, min(h, NROWS - y))] * (2 if step == 49 else 1)
+    return reads + [(300, 60), (360, 60), ("window", 420), (420, 60), (480, 60), (200, 60),
+                    (260, 60), ("block", 330), (320, 60), (380, 60), (640, 60), (700, NROWS - 700)]
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_chunks_down_the_raster(grid, cache, threads):
+    """A chunk read just after (or overlapping) the last has the next one parsed ahead: the
+    right rows whatever comes between."""
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb = fast.GetRasterBand(1)
+    full = ref.ReadAsArray()
+    for y, h in chunk_reads():
+        if y == "block":
+            assert fb.ReadBlock(0, h) == full[h].tobytes(), f"block {h}"
+        elif y == "window":
+            assert_same_pixels(fb.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
+        else:
+            assert_same_pixels(fb.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_chunk_read_ahead_error_is_reported_where_it_is(tmp_path, small_cache, threads):
+    """A bad value in a chunk read ahead fails the read of that chunk, with its row and
+    column; the chunks before it read right."""
+    bad, clean = bad_value_grid(tmp_path, 500, 17)
+    ds, ref = open_fast(bad, [threads]), open_builtin(clean)
+    band, full = ds.GetRasterBand(1), ref.ReadAsArray()
+    for y in range(0, 450, 50):
+        assert_same_pixels(band.ReadAsArray(0, y, NCOLS, 50), full[y:y + 50], f"rows {y}+50")
+    with quiet_errors():
+        assert band.ReadAsArray(0, 450, NCOLS, 50) is not None
+        assert band.ReadAsArray(0, 500, NCOLS, 50) is None
+    assert "row 501, column 18" in gdal.GetLastErrorMsg() and bad in gdal.GetLastErrorMsg()

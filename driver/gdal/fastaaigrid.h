@@ -135,6 +135,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
     std::unique_ptr<GByte[]> m_scratch; // rows parsed for the block cache
     size_t m_scratchBytes = 0;
     int m_keptRow0 = 0, m_keptRows = 0; // rows a direct read left in m_scratch (ReadDirect)
+    int m_chunkY = -1, m_chunkH = 0;     // the last direct read's rows (ReadChunkAhead)
     // Sampled rows: those a nearest-neighbour resampled read is forecast to ask for (set by
     // IRasterIO for the read), the last row parsed, and the step to it from the one before.
     std::vector<int> m_plan;
@@ -147,6 +148,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
     void KeepRows(int row0, int n, const GByte *rows);
     template <class Put> bool ForEachRow(int row0, int n, Put put);
     bool ReadDirect(int row0, int n, GByte *dst);
+    void ReadChunkAhead(int y, int h);
     std::vector<uint64_t> SampledRows(int row);
     bool ReadSampled(const std::vector<uint64_t> &rows, void *image);
 

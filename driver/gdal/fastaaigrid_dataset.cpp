@@ -500,7 +500,7 @@ bool FastAAIGridDataset::ReadRowList(const std::vector<uint64_t> &rows, void *ou
 // other thread (it helps when it waits for it).
 void FastAAIGridDataset::ReadRowsAhead(int row0, int nrows, size_t rowBytes)
 {
-    if (m_threads > 1 && FileUnchanged())
+    if (nrows > 0 && m_threads > 1 && FileUnchanged())
         m_ahead.Start(m_reader, row0, nrows, rowBytes);
 }
 
