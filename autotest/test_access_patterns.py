@@ -240,13 +240,19 @@ def test_chunks_read_again(grid, cache):
     full = ref.ReadAsArray()
     reads = [(100, 249), (100, 249), (150, 50), (349, 1), (100, 249), (0, NROWS), (300, 200),
              (310, 20), ("block", 320), (300, 200), ("window", 305), (300, 200), (299, 202)]
+    check_reads(fb, full, reads)
+
+
+def check_reads(band, full, reads):
+    """Each read of *reads* through band, against the built-in's raster *full*: (y, h) whole
+    rows y to y + h, ("block", row), ("window", y) 20 columns of 30 rows."""
     for y, h in reads:
         if y == "block":
-            fb.ReadBlock(0, h)
+            assert band.ReadBlock(0, h) == full[h].tobytes(), f"block {h}"
         elif y == "window":
-            assert_same_pixels(fb.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
+            assert_same_pixels(band.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
         else:
-            assert_same_pixels(fb.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")
+            assert_same_pixels(band.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")
 
 
 # Sampled rows: GDAL's nearest-neighbour resampling and its sampled statistics read rows
@@ -344,13 +350,7 @@ def test_chunks_down_the_raster(grid, cache, threads):
         fast, ref = open_fast(grid, [threads]), open_builtin(grid)
     fb = fast.GetRasterBand(1)
     full = ref.ReadAsArray()
-    for y, h in chunk_reads():
-        if y == "block":
-            assert fb.ReadBlock(0, h) == full[h].tobytes(), f"block {h}"
-        elif y == "window":
-            assert_same_pixels(fb.ReadAsArray(5, h, 20, 30), full[h:h + 30, 5:25], "a window")
-        else:
-            assert_same_pixels(fb.ReadAsArray(0, y, NCOLS, h), full[y:y + h], f"rows {y}+{h}")
+    check_reads(fb, full, chunk_reads())
 
 
 @pytest.mark.parametrize("threads", read_ahead_cases())

@@ -137,9 +137,10 @@ class FastAAIGridBand final : public GDALPamRasterBand
     int m_keptRow0 = 0, m_keptRows = 0; // rows a direct read left in m_scratch (ReadDirect)
     int m_chunkY = -1, m_chunkH = 0;     // the last direct read's rows (ReadChunkAhead)
     // Sampled rows: those a nearest-neighbour resampled read is forecast to ask for (set by
-    // IRasterIO for the read), the last row parsed, and the step to it from the one before.
+    // IRasterIO for the read), and the step from the last row parsed before to the last
+    // row asked for.
     std::vector<int> m_plan;
-    int m_lastRow = -1, m_step = 0;
+    int m_step = 0;
 
     size_t RowBytes() const;
     int MaxRunRows() const;

@@ -144,7 +144,7 @@ static std::vector<int> NearestRows(double y, double h, int bufH, int nrows)
 // just row when GDAL is not sampling.
 std::vector<uint64_t> FastAAIGridBand::SampledRows(int row)
 {
-    const int step = row - m_lastRow;
+    const int step = row - (m_nextRow - 1);
     const bool strided = step > 1 && step == m_step;
     m_step = step;
     std::vector<uint64_t> rows{static_cast<uint64_t>(row)};
@@ -198,8 +198,7 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
     const std::vector<uint64_t> sampled = SampledRows(row);
     if (sampled.size() > 1)
     {
-        m_lastRow = static_cast<int>(sampled.back());
-        m_nextRow = m_lastRow + 1;
+        m_nextRow = static_cast<int>(sampled.back()) + 1;
         m_run = 1;
         return ReadSampled(sampled, image) ? CE_None : CE_Failure;
     }
@@ -217,7 +216,6 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
         if (!scratch)
         {
             m_nextRow = row + 1;
-            m_lastRow = row;
             return ds->ReadRows(row, 1, image) ? CE_None : CE_Failure;
         }
         if (!ds->ReadRows(row, n, scratch))
@@ -225,7 +223,6 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
         rows = scratch;
     }
     m_nextRow = row + n;
-    m_lastRow = m_nextRow - 1;
     if (m_run == MaxRunRows() && m_nextRow < nRasterYSize && !IsCached(m_nextRow))
         ds->ReadRowsAhead(m_nextRow, std::min(m_run, nRasterYSize - m_nextRow), RowBytes());
     const size_t rowBytes = RowBytes();
