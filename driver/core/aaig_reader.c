@@ -389,7 +389,7 @@ static void parse_piece(piece *pc, const row_set *set, char *out)
         }
         if (first > st.tokens) {
             p = skip_to(pc, p, &st, first);
-            if (st.tokens < first || p == pc->end)
+            if (p == pc->end) /* the piece ends before token `first` */
                 break;
             pc->next = p;
         }

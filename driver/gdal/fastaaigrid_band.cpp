@@ -141,13 +141,18 @@ static std::vector<int> NearestRows(double y, double h, int bufH, int nrows)
 // The rows to parse with `row` when GDAL samples rows: those IRasterIO forecast for a
 // nearest-neighbour resampling, or rows at the step GDAL took twice running (sampled
 // statistics). Row and the ones expected after it that are not cached, at most MaxRunRows();
-// just row when GDAL is not sampling.
+// none when GDAL is not sampling (block reads down the raster pay no allocation for it).
 std::vector<uint64_t> FastAAIGridBand::SampledRows(int row)
 {
     const int step = row - (m_nextRow - 1);
     const bool strided = step > 1 && step == m_step;
     m_step = step;
-    std::vector<uint64_t> rows{static_cast<uint64_t>(row)};
+    const auto planned = std::lower_bound(m_plan.begin(), m_plan.end(), row);
+    const bool forecast = planned != m_plan.end() && *planned == row;
+    std::vector<uint64_t> rows;
+    if (!forecast && !strided)
+        return rows;
+    rows.push_back(static_cast<uint64_t>(row));
     const size_t most = static_cast<size_t>(MaxRunRows());
     auto add = [&](int r)
     {
@@ -155,14 +160,13 @@ std::vector<uint64_t> FastAAIGridBand::SampledRows(int row)
             rows.push_back(static_cast<uint64_t>(r));
         return rows.size() < most;
     };
-    const auto planned = std::lower_bound(m_plan.begin(), m_plan.end(), row);
-    if (planned != m_plan.end() && *planned == row)
+    if (forecast)
     {
         for (auto it = planned + 1; it != m_plan.end() && add(*it); ++it)
         {
         }
     }
-    else if (strided)
+    else
     {
         for (int r = row + step; r < nRasterYSize && add(r); r += step)
         {
