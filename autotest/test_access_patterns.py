@@ -366,3 +366,78 @@ def test_chunk_read_ahead_error_is_reported_where_it_is(tmp_path, small_cache, t
         assert band.ReadAsArray(0, 450, NCOLS, 50) is not None
         assert band.ReadAsArray(0, 500, NCOLS, 50) is None
     assert "row 501, column 18" in gdal.GetLastErrorMsg() and bad in gdal.GetLastErrorMsg()
+
+
+# The row store: the rows that windows parse are kept in one buffer per band, all bands'
+# buffers together held to a quarter of GDAL_CACHEMAX; other reads take rows from it. A band
+# whose raster does not fit keeps its windows' rows in the block cache (the small-cache runs
+# above). The store says when it is made (a debug message).
+
+def stores_made(fn):
+    """fn()'s result, and how many row stores it made."""
+    made = []
+
+    def handler(cls, _no, msg):
+        if cls == gdal.CE_Debug and "row store for windows" in msg:
+            made.append(msg)
+    gdal.PushErrorHandler(handler)
+    try:
+        with config_options({"CPL_DEBUG": "ON"}):
+            result = fn()
+    finally:
+        gdal.PopErrorHandler()
+    return result, len(made)
+
+
+def window(ds, y=100, h=300):
+    return ds.GetRasterBand(1).ReadAsArray(50, y, 200, h)
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_reads_after_windows_take_the_stored_rows(grid, threads):
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    got, made = stores_made(lambda: window(fast))
+    assert made == 1
+    assert_same_pixels(got, window(ref), "the window")
+    for row in [99, 100, 101, 250, 399, 400, 0, NROWS - 1]:
+        assert fb.ReadBlock(0, row) == rb.ReadBlock(0, row), f"block {row}"
+    assert_same_pixels(fb.ReadAsArray(0, 150, NCOLS, 100), rb.ReadAsArray(0, 150, NCOLS, 100),
+                       "whole stored rows")
+    assert_same_pixels(fb.ReadAsArray(0, 350, NCOLS, 100), rb.ReadAsArray(0, 350, NCOLS, 100),
+                       "whole rows, stored and not")
+    assert fb.ComputeStatistics(False) == rb.ComputeStatistics(False)
+    assert_same_pixels(fast.ReadAsArray(), ref.ReadAsArray(), "full read")
+
+
+def test_row_stores_share_a_quarter_of_the_cache(grid):
+    """Room for one store: the second band's windows go through the block cache until the
+    first band's dataset is closed; FlushCache empties a store."""
+    raster = NCOLS * NROWS * 4
+    with cache_max(int(4 * raster * 1.5)):
+        one, two, ref = open_fast(grid), open_fast(grid), open_builtin(grid)
+        assert stores_made(lambda: window(one))[1] == 1
+        got, made = stores_made(lambda: window(two, 200, 400))
+        assert made == 0, "two stores in a budget for one"
+        assert_same_pixels(got, window(ref, 200, 400), "a window through the block cache")
+        one = None
+        assert stores_made(lambda: window(two, 0, 50))[1] == 1, "the budget was not given back"
+        two.FlushCache()
+        got, made = stores_made(lambda: window(two))
+        assert made == 1, "FlushCache kept the store"
+        assert_same_pixels(got, window(ref), "a window after FlushCache")
+
+
+@pytest.mark.parametrize("threads", read_ahead_cases())
+def test_window_error_is_reported_where_it_is(tmp_path, threads):
+    """A bad value in a window's rows fails each window that needs its row, with its row and
+    column; windows of other rows read right, before and after."""
+    bad, clean = bad_value_grid(tmp_path, 500, 17)
+    ds, ref = open_fast(bad, [threads]), open_builtin(clean)
+    assert_same_pixels(window(ds, 0, 400), window(ref, 0, 400), "rows above the bad one")
+    for _ in range(2):
+        with quiet_errors():
+            assert ds.GetRasterBand(1).ReadAsArray(300, 450, 10, 100) is None
+        assert "row 501, column 18" in gdal.GetLastErrorMsg() and bad in gdal.GetLastErrorMsg()
+    assert_same_pixels(window(ds, 550, 150), window(ref, 550, 150), "rows below the bad one")

@@ -172,4 +172,33 @@ TEST(Faults, PoolAtEveryThreadStart)
     }
 }
 
+// Large buffers: every size usable to its last byte, freed with its size; from 2 MiB on, on
+// Linux outside AddressSanitizer, a mapping aligned for huge pages; a failure is NULL.
+TEST(LargeAlloc, EverySizeUsable)
+{
+    constexpr size_t MiB = size_t(1) << 20;
+    for (size_t n : {size_t(1), size_t(4096), 2 * MiB - 1, 2 * MiB, 2 * MiB + 1, 4 * MiB + 1,
+                     9 * MiB + 4095}) {
+        SCOPED_TRACE(std::to_string(n) + " bytes");
+        auto *p = static_cast<unsigned char *>(aaig_large_alloc(n));
+        ASSERT_NE(p, nullptr);
+        std::memset(p, 0xA5, n);
+        EXPECT_EQ(p[0], 0xA5);
+        EXPECT_EQ(p[n - 1], 0xA5);
+#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+        if (n >= 2 * MiB) {
+            EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2 * MiB), 0u);
+        }
+#endif
+        aaig_large_free(p, n);
+    }
+    aaig_large_free(nullptr, 4 * MiB); // as free(NULL)
+    aaig_fault_set(0);
+    EXPECT_EQ(aaig_large_alloc(4 * MiB), nullptr);
+    void *q = aaig_large_alloc(16);
+    EXPECT_NE(q, nullptr) << "only the first fails";
+    aaig_large_free(q, 16);
+    aaig_fault_set(-1);
+}
+
 } // namespace

@@ -1,6 +1,7 @@
 /* The core's allocations and thread starts go through these, so that tests can make any one
  * of them fail: the unit tests link a copy of the core built with AAIG_FAULT_INJECTION, where
- * aaig_fault_set(n) makes the n-th allocation or thread start from then on fail. */
+ * aaig_fault_set(n) makes the n-th allocation or thread start from then on fail.
+ * The driver's large row buffers come from aaig_large_alloc. */
 #ifndef AAIG_ALLOC_H
 #define AAIG_ALLOC_H
 
@@ -28,6 +29,14 @@ static inline void *aaig_calloc(size_t n, size_t size)
 {
     return AAIG_FAULT() ? NULL : calloc(n, size);
 }
+/* A buffer of n bytes for large data, freed with aaig_large_free(p, n). From 2 MiB on, on
+ * Linux, its own mapping aligned to 2 MiB and advised for transparent huge pages (as numpy
+ * does for its arrays): the first touch of each 2 MiB costs one page fault instead of 512,
+ * and on a virtual machine a fresh page's fault can cost 10 us or more. Plain malloc
+ * elsewhere, and under AddressSanitizer, which checks malloc'd memory only. */
+void *aaig_large_alloc(size_t n);
+void aaig_large_free(void *p, size_t n);
+
 static inline int aaig_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
     return AAIG_FAULT() ? EAGAIN : pthread_create(t, NULL, fn, arg);

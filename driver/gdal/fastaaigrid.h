@@ -11,6 +11,7 @@
 #include <vector>
 
 extern "C" {
+#include "aaig_alloc.h"
 #include "aaig_header.h"
 #include "aaig_pool.h"
 #include "aaig_reader.h"
@@ -39,6 +40,28 @@ int FastAAIGridThreads(CSLConstList options, const char *filename);
 // config option, 0 when unset (the core's default).
 size_t FastAAIGridTestKnob(const char *name);
 
+// A buffer for rows from the core's aaig_large_alloc (huge pages, where Linux has them), kept
+// from one use to the next while it is large enough. A freed buffer of at most 16 MiB is kept
+// for the next one asked for, by any dataset (up to four such): on a virtual machine, memory
+// fresh from the system can cost more to fault in than the rows cost to parse.
+class FastAAIGridBuffer
+{
+    GByte *m_data = nullptr;
+    size_t m_bytes = 0;
+
+  public:
+    FastAAIGridBuffer() = default;
+    FastAAIGridBuffer(const FastAAIGridBuffer &) = delete;
+    FastAAIGridBuffer &operator=(const FastAAIGridBuffer &) = delete;
+    ~FastAAIGridBuffer() { Free(); }
+
+    // At least n bytes: the buffer kept when it is as large, else another; nullptr (the old
+    // one freed) when out of memory.
+    GByte *Reserve(size_t n);
+    GByte *get() const { return m_data; }
+    void Free();
+};
+
 // Rows parsed on the pool while GDAL uses the rows before them (block reads down the raster:
 // statistics, overviews, warping, resampling). While a job runs, the reader is the job's:
 // Wait() before any other use of it.
@@ -48,8 +71,7 @@ class FastAAIGridReadAhead
     long m_pid = 0; // the process that started the job
     aaig_reader *m_reader = nullptr;
     int m_row0 = 0, m_rows = 0;
-    std::unique_ptr<GByte[]> m_buf[2]; // the job writes one while the caller copies the other
-    size_t m_bytes[2] = {0, 0};
+    FastAAIGridBuffer m_buf[2]; // the job writes one while the caller copies the other
     int m_cur = 0; // the buffer of the last job
     aaig_status m_status = AAIG_OK;
     aaig_read_error m_err{};
@@ -125,6 +147,35 @@ class FastAAIGridDataset final : public GDALPamDataset
     char **GetFileList() override;
 };
 
+// The rows that window reads parsed, kept for the windows after them, in one buffer for the
+// whole raster (huge pages; memory taken as rows are parsed). GDAL's block cache would take a
+// block of its own for each row, and faulting in the fresh pages of 4000 such blocks cost
+// more than parsing them on this project's virtual machine (10-16 us a page). All stores
+// together are held to a quarter of GDAL_CACHEMAX; a raster that does not fit in what is left
+// has its windows' rows kept in the block cache, as before.
+class FastAAIGridRowStore
+{
+    FastAAIGridBuffer m_buf;
+    std::vector<bool> m_have;
+    size_t m_rowBytes = 0;
+    size_t m_charged = 0; // bytes counted against the budget; 0: no store
+
+  public:
+    FastAAIGridRowStore() = default;
+    FastAAIGridRowStore(const FastAAIGridRowStore &) = delete;
+    FastAAIGridRowStore &operator=(const FastAAIGridRowStore &) = delete;
+    ~FastAAIGridRowStore() { Close(); }
+
+    // The store for nrows rows of rowBytes, made if need be: false when it does not fit in
+    // the budget or memory.
+    bool Open(int nrows, size_t rowBytes);
+    void Close();
+    bool Has(int row) const { return m_charged && m_have[row]; }
+    bool Has(int row0, int n) const;
+    GByte *Row(int row) { return m_buf.get() + static_cast<size_t>(row) * m_rowBytes; }
+    void Mark(int row0, int n);
+};
+
 class FastAAIGridBand final : public GDALPamRasterBand
 {
     bool m_hasNoData = false;
@@ -132,8 +183,8 @@ class FastAAIGridBand final : public GDALPamRasterBand
     // Block read-ahead: where the last run of rows ended and how many rows it held.
     int m_nextRow = 0;
     int m_run = 1;
-    std::unique_ptr<GByte[]> m_scratch; // rows parsed for the block cache
-    size_t m_scratchBytes = 0;
+    FastAAIGridBuffer m_scratch; // rows parsed for the block cache
+    FastAAIGridRowStore m_store; // rows parsed for windows
     int m_keptRow0 = 0, m_keptRows = 0; // rows a direct read left in m_scratch (ReadDirect)
     int m_chunkY = -1, m_chunkH = 0;     // the last direct read's rows (ReadChunkAhead)
     // Sampled rows: those a nearest-neighbour resampled read is forecast to ask for (set by
@@ -162,6 +213,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
                      GDALRasterIOExtraArg *extra) override;
     double GetNoDataValue(int *success = nullptr) override;
     CPLErr SetNoDataValue(double value) override;
+    CPLErr FlushCache(bool atClosing = false) override; // also empties the row store
 };
 
 #endif

@@ -5,7 +5,8 @@
 //    caller reading such chunks down the raster (GDAL's resampling) gets its next chunk
 //    parsed on the pool while it uses the last;
 //  - any other window (some columns, another buffer type: rasterio windows, Dask chunks)
-//    takes the rows it needs from the cache, parses the missing ones in runs and leaves
+//    takes the rows it needs from the band's row store (or, when the raster does not fit in
+//    the stores' budget, from the block cache), parses the missing ones in runs and leaves
 //    them there, so windows side by side parse each row once;
 //  - block reads (statistics, overviews, warp, GDAL's resampling) read ahead: a block asked
 //    for just after the previous run parses the rows that follow with it, twice as many
@@ -16,13 +17,65 @@
 #include "fastaaigrid.h"
 
 #include <algorithm>
-#include <new>
+#include <atomic>
 
 // Rows per parse straight into the caller's buffer: large enough to keep every thread busy,
 // small enough to report progress often.
 constexpr size_t STEP_BYTES = 16u << 20;
 // Rows per parse into the scratch buffer, for the block cache: at most a quarter of the cache.
 constexpr size_t RUN_BYTES = 4u << 20;
+
+// Bytes held by all row stores, of at most a quarter of GDAL_CACHEMAX.
+static std::atomic<GIntBig> g_storeBytes{0};
+
+bool FastAAIGridRowStore::Open(int nrows, size_t rowBytes)
+{
+    if (m_charged)
+        return true;
+    const GIntBig budget = GDALGetCacheMax64() / 4;
+    if (nrows <= 0 || rowBytes == 0 || static_cast<uint64_t>(nrows) > budget / rowBytes)
+        return false;
+    const size_t bytes = static_cast<size_t>(nrows) * rowBytes;
+    GIntBig held = g_storeBytes.load();
+    do
+    {
+        if (static_cast<GIntBig>(bytes) > budget - held)
+            return false;
+    } while (!g_storeBytes.compare_exchange_weak(held, held + static_cast<GIntBig>(bytes)));
+    if (!m_buf.Reserve(bytes))
+    {
+        g_storeBytes -= static_cast<GIntBig>(bytes);
+        return false;
+    }
+    m_have.assign(static_cast<size_t>(nrows), false);
+    m_rowBytes = rowBytes;
+    m_charged = bytes;
+    CPLDebug(FASTAAIGRID_NAME, "row store for windows: %d rows, %.1f MB", nrows, bytes / 1e6);
+    return true;
+}
+
+void FastAAIGridRowStore::Close()
+{
+    if (!m_charged)
+        return;
+    g_storeBytes -= static_cast<GIntBig>(m_charged);
+    m_buf.Free();
+    m_have.clear();
+    m_charged = 0;
+}
+
+bool FastAAIGridRowStore::Has(int row0, int n) const
+{
+    for (int r = row0; r < row0 + n; r++)
+        if (!Has(r))
+            return false;
+    return true;
+}
+
+void FastAAIGridRowStore::Mark(int row0, int n)
+{
+    std::fill_n(m_have.begin() + row0, n, true);
+}
 
 FastAAIGridBand::FastAAIGridBand(FastAAIGridDataset *ds, GDALDataType type, bool hasNoData,
                                  double noData)
@@ -52,13 +105,7 @@ int FastAAIGridBand::MaxRunRows() const
 GByte *FastAAIGridBand::Scratch(int n)
 {
     m_keptRows = 0; // overwritten by the caller
-    const size_t bytes = static_cast<size_t>(n) * RowBytes();
-    if (bytes > m_scratchBytes)
-    {
-        m_scratch.reset(new (std::nothrow) GByte[bytes]);
-        m_scratchBytes = m_scratch ? bytes : 0;
-    }
-    return m_scratch.get();
+    return m_scratch.Reserve(static_cast<size_t>(n) * RowBytes());
 }
 
 bool FastAAIGridBand::IsCached(int row)
@@ -87,14 +134,22 @@ void FastAAIGridBand::KeepRows(int row0, int n, const GByte *rows)
     }
 }
 
-// Hands each row of [row0, row0 + n) (n <= MaxRunRows()) to put(row, data): from the cache,
-// or parsed with the missing rows that follow it, all at once, then kept in the cache.
+// Hands each row of [row0, row0 + n) (n <= MaxRunRows()) to put(row, data): from the row
+// store or the block cache, or parsed with the missing rows that follow it, all at once, then
+// kept in the row store (the block cache when the raster has no store).
 template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     const size_t rowBytes = RowBytes();
+    const bool store = m_store.Open(nRasterYSize, rowBytes);
     for (int row = row0; row < row0 + n;)
     {
+        if (m_store.Has(row))
+        {
+            put(row, m_store.Row(row));
+            row++;
+            continue;
+        }
         if (GDALRasterBlock *block = TryGetLockedBlockRef(0, row))
         {
             put(row, static_cast<const GByte *>(block->GetDataRef()));
@@ -103,9 +158,9 @@ template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
             continue;
         }
         int end = row + 1;
-        while (end < row0 + n && !IsCached(end))
+        while (end < row0 + n && !m_store.Has(end) && !IsCached(end))
             end++;
-        GByte *rows = Scratch(end - row);
+        GByte *rows = store ? m_store.Row(row) : Scratch(end - row);
         if (!rows)
         {
             FastAAIGridError(CE_Failure, CPLE_OutOfMemory, ds->GetDescription(), "out of memory");
@@ -113,7 +168,10 @@ template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
         }
         if (!ds->ReadRows(row, end - row, rows))
             return false;
-        KeepRows(row, end - row, rows);
+        if (store)
+            m_store.Mark(row, end - row);
+        else
+            KeepRows(row, end - row, rows);
         for (int r = row; r < end; r++)
             put(r, rows + static_cast<size_t>(r - row) * rowBytes);
         row = end;
@@ -199,6 +257,11 @@ bool FastAAIGridBand::ReadSampled(const std::vector<uint64_t> &rows, void *image
 CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    if (m_store.Has(row))
+    {
+        memcpy(image, m_store.Row(row), RowBytes());
+        return CE_None;
+    }
     const std::vector<uint64_t> sampled = SampledRows(row);
     if (sampled.size() > 1)
     {
@@ -245,6 +308,11 @@ bool FastAAIGridBand::ReadDirect(int row0, int n, GByte *dst)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     const size_t rowBytes = RowBytes();
+    if (m_store.Has(row0, n))
+    {
+        memcpy(dst, m_store.Row(row0), static_cast<size_t>(n) * rowBytes);
+        return true;
+    }
     if (m_keptRows && row0 >= m_keptRow0 && row0 + n <= m_keptRow0 + m_keptRows)
     {
         memcpy(dst, m_scratch.get() + static_cast<size_t>(row0 - m_keptRow0) * rowBytes,
@@ -355,6 +423,12 @@ void FastAAIGridBand::ReadChunkAhead(int y, int h)
         ds->EndReadAhead();
     else if (down && h <= MaxRunRows() && next < nRasterYSize)
         ds->ReadRowsAhead(next, std::min(h, nRasterYSize - next), RowBytes());
+}
+
+CPLErr FastAAIGridBand::FlushCache(bool atClosing)
+{
+    m_store.Close();
+    return GDALPamRasterBand::FlushCache(atClosing);
 }
 
 double FastAAIGridBand::GetNoDataValue(int *success)

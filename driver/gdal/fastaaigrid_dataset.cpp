@@ -515,6 +515,70 @@ bool FastAAIGridDataset::TakeRowsAhead(int row0, int *nrows, const GByte **rows)
     return FileUnchanged();
 }
 
+// Freed buffers kept for reuse. Each slot holds a buffer or nullptr; a buffer's first bytes
+// hold its size while it waits. Lock-free, so that a child after fork() finds no lock held.
+namespace
+{
+constexpr size_t SPARE_MAX_BYTES = 16u << 20;
+std::atomic<GByte *> g_spare[4];
+
+// A spare buffer of at least n bytes (*bytes its size), or nullptr.
+GByte *TakeSpare(size_t n, size_t *bytes)
+{
+    for (auto &slot : g_spare)
+    {
+        GByte *p = slot.exchange(nullptr);
+        if (!p)
+            continue;
+        memcpy(bytes, p, sizeof(*bytes));
+        if (*bytes >= n)
+            return p;
+        GByte *none = nullptr;
+        if (!slot.compare_exchange_strong(none, p))
+            aaig_large_free(p, *bytes);
+    }
+    return nullptr;
+}
+
+// Keeps the buffer in a free slot, or frees it.
+void PutSpare(GByte *p, size_t bytes)
+{
+    if (bytes >= sizeof(bytes) && bytes <= SPARE_MAX_BYTES)
+    {
+        memcpy(p, &bytes, sizeof(bytes));
+        for (auto &slot : g_spare)
+        {
+            GByte *none = nullptr;
+            if (slot.compare_exchange_strong(none, p))
+                return;
+        }
+    }
+    aaig_large_free(p, bytes);
+}
+} // namespace
+
+GByte *FastAAIGridBuffer::Reserve(size_t n)
+{
+    if (n <= m_bytes)
+        return m_data;
+    Free();
+    m_data = TakeSpare(n, &m_bytes);
+    if (!m_data)
+    {
+        m_data = static_cast<GByte *>(aaig_large_alloc(n));
+        m_bytes = m_data ? n : 0;
+    }
+    return m_data;
+}
+
+void FastAAIGridBuffer::Free()
+{
+    if (m_data)
+        PutSpare(m_data, m_bytes);
+    m_data = nullptr;
+    m_bytes = 0;
+}
+
 void FastAAIGridReadAhead::Task(void *ctx, unsigned)
 {
     auto *self = static_cast<FastAAIGridReadAhead *>(ctx);
@@ -527,14 +591,8 @@ bool FastAAIGridReadAhead::Start(aaig_reader *reader, int row0, int n, size_t ro
 {
     Wait();
     const int next = 1 - m_cur;
-    const size_t bytes = static_cast<size_t>(n) * rowBytes;
-    if (bytes > m_bytes[next])
-    {
-        m_buf[next].reset(new (std::nothrow) GByte[bytes]);
-        m_bytes[next] = m_buf[next] ? bytes : 0;
-        if (!m_buf[next])
-            return false;
-    }
+    if (!m_buf[next].Reserve(static_cast<size_t>(n) * rowBytes))
+        return false;
     m_cur = next;
     m_reader = reader;
     m_row0 = row0;
@@ -589,9 +647,6 @@ void FastAAIGridReadAhead::Release()
 {
     Wait();
     m_rows = 0;
-    for (int i = 0; i < 2; i++)
-    {
-        m_buf[i].reset();
-        m_bytes[i] = 0;
-    }
+    m_buf[0].Free();
+    m_buf[1].Free();
 }
