@@ -105,6 +105,43 @@ def test_resampled_whole_raster(grid, cache, alg, size):
     assert_same_pixels(a, b, f"{alg} into {size}")
 
 
+# Nearest-neighbour resampling of a whole-pixel window is FastAAIGrid's own (the rows and
+# columns GDAL's code picks, asked of a MEM band); what GDAL would do otherwise, it leaves to
+# GDAL: overviews, GDAL_NO_COSTLY_OVERVIEW, floating-point windows (test_nearest_windows).
+
+@pytest.mark.parametrize("buf_type", [gdal.GDT_Float32, gdal.GDT_Float64, gdal.GDT_Int16,
+                                      gdal.GDT_Byte])
+def test_nearest_buffer_types_and_spacing(grid, cache, buf_type):
+    fast, ref = both(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    size = gdal.GetDataTypeSize(buf_type) // 8
+    for args in [(0, 0, NCOLS, NROWS, 200, 150), (17, 33, 401, 502, 57, 641),
+                 (0, 0, NCOLS, NROWS, NCOLS, 100), (5, 5, 300, 7, 150, 7)]:
+        for pixel, line in [(0, 0), (3 * size, 3 * size * args[4] + 5)]:
+            a = fb.ReadRaster(*args, buf_type=buf_type, buf_pixel_space=pixel, buf_line_space=line)
+            b = rb.ReadRaster(*args, buf_type=buf_type, buf_pixel_space=pixel, buf_line_space=line)
+            assert a == b, f"{args} as {gdal.GetDataTypeName(buf_type)}, spacing {pixel}/{line}"
+
+
+def test_nearest_left_to_gdal(grid, tmp_path):
+    """With overviews, GDAL reads the overview; with GDAL_NO_COSTLY_OVERVIEW a reduction of
+    more than 100 times is zeros: both drivers alike."""
+    fast, ref = both(grid)
+    with config_options({"GDAL_NO_COSTLY_OVERVIEW": "YES"}):
+        assert fast.GetRasterBand(1).ReadRaster(0, 0, NCOLS, NROWS, 5, 6) == \
+            ref.GetRasterBand(1).ReadRaster(0, 0, NCOLS, NROWS, 5, 6)
+    results = []
+    for opener, name in ((open_fast, "fast"), (open_builtin, "ref")):
+        path = str(tmp_path / f"{name}.asc")
+        with open(grid, "rb") as f:
+            write_file(path, f.read().decode())
+        with config_options({"GDAL_PAM_ENABLED": "NO"}):
+            ds = opener(path)
+            assert ds.BuildOverviews("AVERAGE", [4]) == 0
+            results.append(ds.GetRasterBand(1).ReadAsArray(buf_xsize=150, buf_ysize=170))
+    assert_same_pixels(results[0], results[1], "a nearest read served by the overview")
+
+
 def test_overviews(grid, cache, tmp_path):
     results = []
     for opener, name in ((open_fast, "fast"), (open_builtin, "ref")):

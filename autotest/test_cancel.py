@@ -20,26 +20,29 @@ def big_grid(tmp_path_factory):
     return path
 
 
-def read_with(ds, callback, window=None, buf_type=None):
+def read_with(ds, callback, window=None, buf_type=None, buf=(None, None)):
     x, y, w, h = window or (0, 0, NCOLS, NROWS)
     gdal.ErrorReset()
     with quiet_errors():
-        arr = ds.GetRasterBand(1).ReadAsArray(x, y, w, h, buf_type=buf_type, callback=callback)
+        arr = ds.GetRasterBand(1).ReadAsArray(x, y, w, h, buf_xsize=buf[0], buf_ysize=buf[1],
+                                              buf_type=buf_type, callback=callback)
     return arr, gdal.GetLastErrorNo(), gdal.GetLastErrorMsg()
 
 
-@pytest.mark.parametrize("window, buf_type", [
-    (None, None),                         # whole rows straight into the buffer
-    ((100, 10, 4000, 1990), gdal.GDT_Float32),  # a window converted through scratch rows
-], ids=["direct", "window"])
-def test_read_cancelled_at_every_progress_call(big_grid, window, buf_type):
+@pytest.mark.parametrize("window, buf_type, buf", [
+    (None, None, (None, None)),                         # whole rows straight into the buffer
+    ((100, 10, 4000, 1990), gdal.GDT_Float32, (None, None)),  # a window through scratch rows
+    ((7, 3, 4900, 1990), gdal.GDT_Float32, (1000, 1000)),    # nearest: sampled rows in runs
+], ids=["direct", "window", "nearest"])
+def test_read_cancelled_at_every_progress_call(big_grid, window, buf_type, buf):
     ds = open_fast(big_grid, ["DATATYPE=Float64"])
     ref = open_builtin(big_grid, ["DATATYPE=Float64"])
     x, y, w, h = window or (0, 0, NCOLS, NROWS)
-    want = ref.GetRasterBand(1).ReadAsArray(x, y, w, h, buf_type=buf_type)
+    want = ref.GetRasterBand(1).ReadAsArray(x, y, w, h, buf_xsize=buf[0], buf_ysize=buf[1],
+                                            buf_type=buf_type)
 
     calls = []
-    arr, errno, _ = read_with(ds, lambda c, m, d: calls.append(c) or 1, window, buf_type)
+    arr, errno, _ = read_with(ds, lambda c, m, d: calls.append(c) or 1, window, buf_type, buf)
     assert errno == 0 and np.array_equal(arr, want)
     assert len(calls) >= 4, calls  # several steps, so that every one can be cancelled
     assert calls[-1] == 1.0
@@ -51,12 +54,12 @@ def test_read_cancelled_at_every_progress_call(big_grid, window, buf_type):
             seen.append(complete)
             return 0 if len(seen) == k else 1
 
-        arr, errno, msg = read_with(ds, cancel_at_k, window, buf_type)
+        arr, errno, msg = read_with(ds, cancel_at_k, window, buf_type, buf)
         assert arr is None, f"cancel at call {k}: the read succeeded"
         assert errno == gdal.CPLE_UserInterrupt, (k, errno, msg)
         assert big_grid in msg and "cancelled" in msg, msg
         assert len(seen) == k
         # The dataset is intact: the next read (rows before, at and after the cancelled step)
         # gives every value.
-        arr, errno, msg = read_with(ds, None, window, buf_type)
+        arr, errno, msg = read_with(ds, None, window, buf_type, buf)
         assert errno == 0 and np.array_equal(arr, want), f"after cancelling at call {k}: {msg}"

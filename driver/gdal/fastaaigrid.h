@@ -201,6 +201,9 @@ class FastAAIGridBand final : public GDALPamRasterBand
     template <class Put> bool ForEachRow(int row0, int n, Put put);
     bool ReadDirect(int row0, int n, GByte *dst);
     void ReadChunkAhead(int y, int h);
+    bool ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
+                     GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
+                     GDALRasterIOExtraArg *extra, bool *done);
     std::vector<uint64_t> SampledRows(int row);
     bool ReadSampled(const std::vector<uint64_t> &rows, void *image);
 

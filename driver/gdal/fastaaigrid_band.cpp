@@ -1,5 +1,5 @@
-// Reading. The band's blocks are rows, and GDAL's block cache is our cache of parsed rows
-// (bounded by GDAL_CACHEMAX):
+// Reading. The band's blocks are rows; parsed rows are kept in GDAL's block cache (bounded by
+// GDAL_CACHEMAX) or, for windows, in the band's row store (bounded by a quarter of it):
 //  - IRasterIO of whole rows of our type parses straight into the caller's buffer
 //    (ReadAsArray, gdal_translate), many rows at once on all threads, past the cache; a
 //    caller reading such chunks down the raster (GDAL's resampling) gets its next chunk
@@ -12,8 +12,11 @@
 //    for just after the previous run parses the rows that follow with it, twice as many
 //    each time, so that reading down the raster is parallel as well; once the runs are
 //    at their longest, the next one is parsed on the pool while GDAL uses the last;
-//  - block reads that sample rows (nearest-neighbour resampling, sampled statistics) parse
-//    the rows expected next together, on all threads, and only scan the rows between.
+//  - nearest-neighbour resampling of a whole-pixel window samples GDAL's own picks of rows
+//    and columns from rows parsed together, without GDAL's blocks (ReadNearest);
+//  - block reads that sample rows (sampled statistics, nearest-neighbour resampling left to
+//    GDAL) parse the rows expected next together, on all threads, and only scan the rows
+//    between.
 #include "fastaaigrid.h"
 
 #include <algorithm>
@@ -196,6 +199,99 @@ static std::vector<int> NearestRows(double y, double h, int bufH, int nrows)
     return rows;
 }
 
+// For each of n buffer cells, the source cell that GDAL's nearest-neighbour resampling of
+// [off, off + len) along an axis of `size` cells picks: asked of GDAL itself, through a MEM
+// band of one row (x) or one column (!x) holding each cell's index, so that this GDAL's own
+// formula is used. Empty when it cannot be asked.
+static std::vector<int> NearestIndexes(bool x, int size, int off, int len, int n)
+{
+    std::vector<int> picked;
+    GDALDriver *mem = GetGDALDriverManager()->GetDriverByName("MEM");
+    std::unique_ptr<GDALDataset> probe(
+        mem ? mem->Create("", x ? size : 1, x ? 1 : size, 1, GDT_Float64, nullptr) : nullptr);
+    if (!probe)
+        return picked;
+    std::vector<double> index(static_cast<size_t>(size)), got(static_cast<size_t>(n));
+    for (int i = 0; i < size; i++)
+        index[i] = i;
+    GDALRasterBand *band = probe->GetRasterBand(1);
+    const int w = x ? size : 1, h = x ? 1 : size;
+    if (band->RasterIO(GF_Write, 0, 0, w, h, index.data(), w, h, GDT_Float64, 0, 0, nullptr) !=
+            CE_None ||
+        band->RasterIO(GF_Read, x ? off : 0, x ? 0 : off, x ? len : 1, x ? 1 : len, got.data(),
+                       x ? n : 1, x ? 1 : n, GDT_Float64, 0, 0, nullptr) != CE_None)
+        return picked;
+    picked.assign(got.begin(), got.end());
+    return picked;
+}
+
+// Nearest-neighbour resampling of a whole-pixel window without GDAL's block path: the rows and
+// columns GDAL would pick (NearestIndexes), the rows parsed together in runs into the scratch
+// buffer, each buffer row gathered from its source row. No block is made for a sampled row.
+// Not taken (false, *done unset) where GDAL would do otherwise: overviews,
+// GDAL_NO_COSTLY_OVERVIEW, a floating-point window.
+bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
+                                  GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
+                                  GDALRasterIOExtraArg *extra, bool *done)
+{
+    const bool floating = extra && extra->bFloatingPointWindowValidity &&
+                          (extra->dfXOff != x || extra->dfYOff != y || extra->dfXSize != w ||
+                           extra->dfYSize != h);
+    if (floating || GetOverviewCount() > 0 ||
+        CPLTestBool(CPLGetConfigOption("GDAL_NO_COSTLY_OVERVIEW", "NO")))
+        return true;
+    const std::vector<int> cols = NearestIndexes(true, nRasterXSize, x, w, bufW);
+    const std::vector<int> rows = NearestIndexes(false, nRasterYSize, y, h, bufH);
+    if (cols.empty() || rows.empty())
+        return true;
+    *done = true;
+    auto ds = static_cast<FastAAIGridDataset *>(poDS);
+    const size_t size = GDALGetDataTypeSizeBytes(eDataType), rowBytes = RowBytes();
+    std::vector<GByte> gathered(static_cast<size_t>(bufW) * size);
+    std::vector<uint64_t> run;
+    for (int i = 0; i < bufH;)
+    {
+        run.clear(); // the next source rows, each once, at most a run of them
+        int end = i;
+        for (; end < bufH; end++)
+        {
+            if (run.empty() || static_cast<uint64_t>(rows[end]) != run.back())
+            {
+                if (run.size() == static_cast<size_t>(MaxRunRows()))
+                    break;
+                run.push_back(static_cast<uint64_t>(rows[end]));
+            }
+        }
+        GByte *parsed = Scratch(static_cast<int>(run.size()));
+        if (!parsed)
+        {
+            FastAAIGridError(CE_Failure, CPLE_OutOfMemory, ds->GetDescription(), "out of memory");
+            return false;
+        }
+        if (!ds->ReadRowList(run, parsed))
+            return false;
+        for (size_t k = 0; i < end; i++)
+        {
+            while (run[k] != static_cast<uint64_t>(rows[i]))
+                k++;
+            const GByte *src = parsed + k * rowBytes;
+            for (int j = 0; j < bufW; j++)
+                memcpy(&gathered[j * size], src + static_cast<size_t>(cols[j]) * size, size);
+            GDALCopyWords64(gathered.data(), eDataType, static_cast<int>(size),
+                            out + static_cast<GPtrDiff_t>(i) * lineSpace, bufType,
+                            static_cast<int>(pixelSpace), bufW);
+        }
+        if (extra && extra->pfnProgress &&
+            !extra->pfnProgress(static_cast<double>(end) / bufH, "", extra->pProgressData))
+        {
+            FastAAIGridError(CE_Failure, CPLE_UserInterrupt, ds->GetDescription(),
+                             "read cancelled by the progress callback");
+            return false;
+        }
+    }
+    return true;
+}
+
 // The rows to parse with `row` when GDAL samples rows: those IRasterIO forecast for a
 // nearest-neighbour resampling, or rows at the step GDAL took twice running (sampled
 // statistics). Row and the ones expected after it that are not cached, at most MaxRunRows();
@@ -354,6 +450,14 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     }
     if (bufW != w || bufH != h) // resampling: GDAL's block path, which reads ahead or samples
     {
+        bool done = false;
+        if (!extra || extra->eResampleAlg == GRIORA_NearestNeighbour)
+        {
+            const bool ok = ReadNearest(x, y, w, h, static_cast<GByte *>(data), bufW, bufH,
+                                        bufType, pixelSpace, lineSpace, extra, &done);
+            if (done || !ok)
+                return ok ? CE_None : CE_Failure;
+        }
         const bool floating = extra && extra->bFloatingPointWindowValidity;
         if (bufH < h && (!extra || extra->eResampleAlg == GRIORA_NearestNeighbour))
             m_plan = NearestRows(floating ? extra->dfYOff : y, floating ? extra->dfYSize : h,
