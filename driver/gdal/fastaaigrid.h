@@ -41,7 +41,7 @@ int FastAAIGridThreads(CSLConstList options, const char *filename);
 size_t FastAAIGridTestKnob(const char *name);
 
 // A buffer for rows from the core's aaig_large_alloc (huge pages, where Linux has them), kept
-// from one use to the next while it is large enough. A freed buffer of at most 16 MiB is kept
+// from one use to the next while it is large enough. A freed buffer of 1 to 16 MiB is kept
 // for the next one asked for, by any dataset (up to four such): on a virtual machine, memory
 // fresh from the system can cost more to fault in than the rows cost to parse.
 class FastAAIGridBuffer

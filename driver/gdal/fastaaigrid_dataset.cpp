@@ -517,9 +517,11 @@ bool FastAAIGridDataset::TakeRowsAhead(int row0, int *nrows, const GByte **rows)
 
 // Freed buffers kept for reuse. Each slot holds a buffer or nullptr; a buffer's first bytes
 // hold its size while it waits. Lock-free, so that a child after fork() finds no lock held.
+// Only buffers from 1 MiB on (smaller ones are malloc's, which keeps them warm itself), so
+// that the slots are not filled by the small buffers of small grids.
 namespace
 {
-constexpr size_t SPARE_MAX_BYTES = 16u << 20;
+constexpr size_t SPARE_MIN_BYTES = 1u << 20, SPARE_MAX_BYTES = 16u << 20;
 std::atomic<GByte *> g_spare[4];
 
 // A spare buffer of at least n bytes (*bytes its size), or nullptr.
@@ -543,7 +545,7 @@ GByte *TakeSpare(size_t n, size_t *bytes)
 // Keeps the buffer in a free slot, or frees it.
 void PutSpare(GByte *p, size_t bytes)
 {
-    if (bytes >= sizeof(bytes) && bytes <= SPARE_MAX_BYTES)
+    if (bytes >= SPARE_MIN_BYTES && bytes <= SPARE_MAX_BYTES)
     {
         memcpy(p, &bytes, sizeof(bytes));
         for (auto &slot : g_spare)
