@@ -228,8 +228,9 @@ static std::vector<int> NearestIndexes(bool x, int size, int off, int len, int n
 // Nearest-neighbour resampling of a whole-pixel window without GDAL's block path: the rows and
 // columns GDAL would pick (NearestIndexes), the rows parsed together in runs into the scratch
 // buffer, each buffer row gathered from its source row. No block is made for a sampled row.
-// Not taken (false, *done unset) where GDAL would do otherwise: overviews,
-// GDAL_NO_COSTLY_OVERVIEW, a floating-point window.
+// *done: the read was made here. Not made where GDAL would do otherwise (overviews,
+// GDAL_NO_COSTLY_OVERVIEW, a floating-point window) or the picks cannot be asked for. false
+// when the read failed, with the error reported.
 bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
                                   GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
                                   GDALRasterIOExtraArg *extra, bool *done)
