@@ -130,31 +130,33 @@ def test_nearest_left_to_gdal(grid, tmp_path):
     with config_options({"GDAL_NO_COSTLY_OVERVIEW": "YES"}):
         assert fast.GetRasterBand(1).ReadRaster(0, 0, NCOLS, NROWS, 5, 6) == \
             ref.GetRasterBand(1).ReadRaster(0, 0, NCOLS, NROWS, 5, 6)
-    results = []
+    fast, ref = with_overviews(grid, tmp_path, [4])
+    assert_same_pixels(fast.GetRasterBand(1).ReadAsArray(buf_xsize=150, buf_ysize=170),
+                       ref.GetRasterBand(1).ReadAsArray(buf_xsize=150, buf_ysize=170),
+                       "a nearest read served by the overview")
+
+
+def with_overviews(grid, tmp_path, levels):
+    """(FastAAIGrid's, the built-in's) dataset of a copy of grid each, with AVERAGE overviews
+    built at levels."""
+    datasets = []
     for opener, name in ((open_fast, "fast"), (open_builtin, "ref")):
         path = str(tmp_path / f"{name}.asc")
         with open(grid, "rb") as f:
             write_file(path, f.read().decode())
         with config_options({"GDAL_PAM_ENABLED": "NO"}):
             ds = opener(path)
-            assert ds.BuildOverviews("AVERAGE", [4]) == 0
-            results.append(ds.GetRasterBand(1).ReadAsArray(buf_xsize=150, buf_ysize=170))
-    assert_same_pixels(results[0], results[1], "a nearest read served by the overview")
+            assert ds.BuildOverviews("AVERAGE", levels) == 0
+            datasets.append(ds)
+    return datasets
 
 
 def test_overviews(grid, cache, tmp_path):
-    results = []
-    for opener, name in ((open_fast, "fast"), (open_builtin, "ref")):
-        path = str(tmp_path / f"{name}.asc")
-        with open(grid, "rb") as f:
-            write_file(path, f.read().decode())
-        with config_options({"GDAL_PAM_ENABLED": "NO"}):
-            ds = opener(path)
-            assert ds.BuildOverviews("AVERAGE", [2, 4, 8]) == 0
-            band = ds.GetRasterBand(1)
-            results.append([band.GetOverview(i).ReadAsArray() for i in range(3)])
-    for level, (a, b) in enumerate(zip(*results)):
-        assert_same_pixels(a, b, f"overview {level}")
+    datasets = with_overviews(grid, tmp_path, [2, 4, 8])  # (a band does not keep it open)
+    bands = [ds.GetRasterBand(1) for ds in datasets]
+    for level in range(3):
+        assert_same_pixels(bands[0].GetOverview(level).ReadAsArray(),
+                           bands[1].GetOverview(level).ReadAsArray(), f"overview {level}")
 
 
 def test_warp(grid, cache):
