@@ -39,8 +39,7 @@ static void *map_aligned(size_t len, size_t n)
     char *a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
     if (a > p)
         munmap(p, (size_t)(a - p));
-    if (a + len < p + len + HUGE_PAGE)
-        munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+    munmap(a + len, (size_t)(p + HUGE_PAGE - a)); /* a < p + HUGE_PAGE: a tail is left */
     (void)madvise(a, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint: else ordinary pages */
     return a;
 }

@@ -204,6 +204,7 @@ class FastAAIGridBand final : public GDALPamRasterBand
     bool ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
                      GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
                      GDALRasterIOExtraArg *extra, bool *done);
+    bool Progress(GDALRasterIOExtraArg *extra, int first, int done, int total, const char *of);
     std::vector<uint64_t> SampledRows(int row);
     bool ReadSampled(const std::vector<uint64_t> &rows, void *image);
 

@@ -282,13 +282,8 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
                             out + static_cast<GPtrDiff_t>(i) * lineSpace, bufType,
                             static_cast<int>(pixelSpace), bufW);
         }
-        if (extra && extra->pfnProgress &&
-            !extra->pfnProgress(static_cast<double>(end) / bufH, "", extra->pProgressData))
-        {
-            FastAAIGridError(CE_Failure, CPLE_UserInterrupt, ds->GetDescription(),
-                             "read cancelled by the progress callback");
+        if (!Progress(extra, 0, end, bufH, " of the resampled buffer"))
             return false;
-        }
     }
     return true;
 }
@@ -437,6 +432,21 @@ bool FastAAIGridBand::ReadDirect(int row0, int n, GByte *dst)
     return true;
 }
 
+// Tells the caller's progress callback, if any, that `done` of the `total` rows from `first`
+// are read; false, with a CPLE_UserInterrupt error naming the file and the row, when it cancels
+// the read. `of` says which rows when they are not the raster's.
+bool FastAAIGridBand::Progress(GDALRasterIOExtraArg *extra, int first, int done, int total,
+                               const char *of)
+{
+    if (!extra || !extra->pfnProgress ||
+        extra->pfnProgress(static_cast<double>(done) / total, "", extra->pProgressData))
+        return true;
+    FastAAIGridError(CE_Failure, CPLE_UserInterrupt, poDS->GetDescription(),
+                     "read cancelled by the progress callback after row %d of rows %d to %d%s",
+                     first + done, first + 1, first + total, of);
+    return false;
+}
+
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
                                   int bufW, int bufH, GDALDataType bufType,
                                   GSpacing pixelSpace, GSpacing lineSpace,
@@ -449,10 +459,13 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
                          "expected read-only access: the driver cannot update files");
         return CE_Failure;
     }
-    if (bufW != w || bufH != h) // resampling: GDAL's block path, which reads ahead or samples
+    // Resampling: nearest neighbour our own way where GDAL would take its usual path; else
+    // GDAL's block path, which reads ahead or samples.
+    if (bufW != w || bufH != h)
     {
+        const bool nearest = !extra || extra->eResampleAlg == GRIORA_NearestNeighbour;
         bool done = false;
-        if (!extra || extra->eResampleAlg == GRIORA_NearestNeighbour)
+        if (nearest)
         {
             const bool ok = ReadNearest(x, y, w, h, static_cast<GByte *>(data), bufW, bufH,
                                         bufType, pixelSpace, lineSpace, extra, &done);
@@ -460,7 +473,7 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
                 return ok ? CE_None : CE_Failure;
         }
         const bool floating = extra && extra->bFloatingPointWindowValidity;
-        if (bufH < h && (!extra || extra->eResampleAlg == GRIORA_NearestNeighbour))
+        if (bufH < h && nearest)
             m_plan = NearestRows(floating ? extra->dfYOff : y, floating ? extra->dfYSize : h,
                                  bufH, nRasterYSize);
         const CPLErr e = GDALPamRasterBand::IRasterIO(rw, x, y, w, h, data, bufW, bufH, bufType,
@@ -496,14 +509,8 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
             if (!ForEachRow(y + i, n, put))
                 return CE_Failure;
         }
-        if (extra && extra->pfnProgress &&
-            !extra->pfnProgress(static_cast<double>(i + n) / h, "", extra->pProgressData))
-        {
-            FastAAIGridError(CE_Failure, CPLE_UserInterrupt, ds->GetDescription(),
-                             "read cancelled by the progress callback after row %d of "
-                             "rows %d to %d", y + i + n, y + 1, y + h);
+        if (!Progress(extra, y, i + n, h, ""))
             return CE_Failure;
-        }
     }
     if (direct)
         ReadChunkAhead(y, h);
