@@ -22,6 +22,7 @@ Everything runs in /vsimem/ or pytest's tmp_path; the whole file takes a few sec
 
 import math
 import os
+import re
 import stat
 import struct
 import subprocess
@@ -1211,6 +1212,76 @@ def test_num_threads_same_bytes_multiblock():
     dotted = [i for i, t in enumerate(tokens) if "." in t]
     assert dotted == [1024 * ncols]
     assert tokens[1024 * ncols] == f"{int(arr[1024, 0])}.0"
+
+
+# GeoTIFF strips that GDAL has not cached are read with ReadBlock, bypassing the block cache;
+# a source held in memory goes through RasterIO. Both must give the same bytes, with the
+# blocks cut across strips (FASTAAIGRID_CHUNK_SIZE: 10 rows, rounded up to 14 for strips of 7)
+# and a short last strip (205 rows).
+STRIP_LAYOUTS = {"strip1": ["BLOCKYSIZE=1"], "strip7": ["BLOCKYSIZE=7"],
+                 "one-strip": ["BLOCKYSIZE=205"], "tiled": ["TILED=YES", "BLOCKXSIZE=16",
+                                                        "BLOCKYSIZE=16"]}
+
+
+def _strip_grid(dtype, seed=5):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "f":
+        return (rng.standard_normal((205, 37)) * 1000).astype(dtype)
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, size=(205, 37), endpoint=True, dtype=dtype)
+
+
+def _geotiff(path, arr, layout, nodata=None):
+    ds = gdal.GetDriverByName("GTiff").CreateCopy(str(path), mem_source(arr, nodata=nodata),
+                                                  options=STRIP_LAYOUTS[layout])
+    ds = None
+    return str(path)
+
+
+@pytest.mark.parametrize("chunk", ["0", "370"], ids=["one-block", "blocks-of-10-rows"])
+@pytest.mark.parametrize("layout", list(STRIP_LAYOUTS))
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.uint32, np.int64, np.float32,
+                                   np.float64], ids=lambda t: np.dtype(t).name)
+def test_geotiff_source_same_bytes_as_memory_source(tmp_path, dtype, layout, chunk):
+    arr = _strip_grid(dtype)
+    path = _geotiff(tmp_path / "src.tif", arr, layout, nodata=-77)
+    with config_options({"FASTAAIGRID_CHUNK_SIZE": chunk}):
+        expected = write_fast("/vsimem/mem.asc", mem_source(arr, nodata=-77))
+        got = write_fast("/vsimem/tif.asc", gdal.Open(path))
+    assert got == expected
+
+
+def test_geotiff_source_partly_cached_same_bytes(tmp_path):
+    """Strips already in GDAL's cache are taken from it; the others are read past it."""
+    arr = _strip_grid(np.int32, seed=6)
+    src = gdal.Open(_geotiff(tmp_path / "src.tif", arr, "strip7"))
+    assert np.array_equal(src.GetRasterBand(1).ReadAsArray(0, 20, 37, 50), arr[20:70])
+    with config_options({"FASTAAIGRID_CHUNK_SIZE": "370"}):
+        got = write_fast("/vsimem/tif.asc", src)
+    assert got == write_fast("/vsimem/mem.asc", mem_source(arr))
+
+
+def test_geotiff_source_in_update_mode_gives_its_unsaved_rows(tmp_path):
+    """A dataset being written holds newer rows in its cache than in its file."""
+    arr = _strip_grid(np.int32, seed=7)
+    src = gdal.Open(_geotiff(tmp_path / "src.tif", arr, "strip1"), gdal.GA_Update)
+    arr[100:110] = 12345
+    assert src.GetRasterBand(1).WriteArray(arr[100:110], 0, 100) == gdal.CE_None
+    got = write_fast("/vsimem/tif.asc", src)
+    assert got == write_fast("/vsimem/mem.asc", mem_source(arr))
+
+
+def test_geotiff_source_read_error_fails_the_copy(tmp_path):
+    """A strip that cannot be read (file cut short) fails the copy, and no grid is left."""
+    arr = _strip_grid(np.int32, seed=8)
+    path = _geotiff(tmp_path / "src.tif", arr, "strip1")
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    out = str(tmp_path / "out.asc")
+    res = create_copy(out, gdal.Open(path))
+    assert not res.ok and res.err_type == gdal.CE_Failure
+    assert re.search(r"cannot read rows \d+ to \d+ of the source .*src\.tif: \S", res.msg), res.msg
+    assert not os.path.exists(out)
 
 
 def test_small_grid_is_formatted_without_waking_the_pool():
