@@ -1400,6 +1400,25 @@ def test_returned_dataset_is_readable():
     assert_float_bits(read_array(ds), arr, "returned dataset")
 
 
+@pytest.mark.parametrize("datatype", [None, "Float64"], ids=["detected", "AAIGRID_DATATYPE"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32, np.float32, np.float64],
+                         ids=lambda t: np.dtype(t).name)
+def test_returned_dataset_same_as_opening_the_file(dtype, datatype):
+    """The dataset CreateCopy returns types its data as opening the file does (an Int32-range
+    integer copy reopens without a scan of its data)."""
+    arr = _strip_grid(dtype, seed=9)
+    with config_options({"AAIGRID_DATATYPE": datatype}):
+        res, ds = create_copy("/vsimem/r.asc", mem_source(arr, nodata=7), keep=True)
+        assert res.ok and res.err_type == gdal.CE_None, res
+        again = open_fast("/vsimem/r.asc")
+    for d in (ds, again):
+        assert d.GetDriver().ShortName == FAST
+    assert type_name(ds) == type_name(again)
+    assert type_name(ds) == datatype or ("Float32" if arr.dtype.kind == "f" else "Int32")
+    assert ds.GetRasterBand(1).GetNoDataValue() == again.GetRasterBand(1).GetNoDataValue() == 7
+    np.testing.assert_array_equal(read_array(ds), read_array(again))
+
+
 def test_translate_same_as_createcopy():
     arr = (np.random.default_rng(91).random((30, 20)) * 100).astype(np.float32)
     src = mem_source(arr, nodata=-9999)

@@ -132,11 +132,14 @@ class FastAAIGridDataset final : public GDALPamDataset
     ~FastAAIGridDataset() override;
 
     static int Identify(GDALOpenInfo *openInfo);
-    static GDALDataset *Open(GDALOpenInfo *openInfo);
+    static GDALDataset *Open(GDALOpenInfo *openInfo) { return Open(openInfo, false); }
+    static GDALDataset *Open(GDALOpenInfo *openInfo, bool int32Data);
     static GDALDataset *CreateCopy(const char *filename, GDALDataset *src, int strict,
                                    CSLConstList options, GDALProgressFunc progress,
                                    void *progressData);
-    static GDALDataset *Reopen(const char *filename, GDALDataset *src);
+    // int32Data: the file's values are known to be integers of Int32's range (CreateCopy
+    // wrote them), so no scan of the data decides the type.
+    static GDALDataset *Reopen(const char *filename, GDALDataset *src, bool int32Data);
 
 #ifdef FASTAAIGRID_GT_API_312
     CPLErr GetGeoTransform(GDALGeoTransform &gt) const override;

@@ -596,14 +596,14 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
     if (const OGRSpatialReference *srs = src->GetSpatialRef())
         WritePrj(fn, *srs);
 
-    return Reopen(fn, src);
+    return Reopen(fn, src, kind.vtype == AAIG_V_I32);
 }
 
 // Reopens the file written, and keeps the source's PAM information (metadata, statistics...).
 // A target that is no regular file (/vsistdout/, a pipe) cannot be read back: an empty
 // dataset of the right size stands for it. A regular file that does not reopen is an error
 // (Open says why).
-GDALDataset *FastAAIGridDataset::Reopen(const char *fn, GDALDataset *src)
+GDALDataset *FastAAIGridDataset::Reopen(const char *fn, GDALDataset *src, bool int32Data)
 {
     VSIStatBufL st;
     if (VSIStatL(fn, &st) != 0 || !VSI_ISREG(st.st_mode))
@@ -614,7 +614,7 @@ GDALDataset *FastAAIGridDataset::Reopen(const char *fn, GDALDataset *src)
         return stub;
     }
     GDALOpenInfo oi(fn, GA_ReadOnly);
-    GDALDataset *ds = Open(&oi);
+    GDALDataset *ds = Open(&oi, int32Data);
     if (!ds)
         return nullptr;
     static_cast<FastAAIGridDataset *>(ds)->CloneInfo(src, GCIF_PAM_DEFAULT);

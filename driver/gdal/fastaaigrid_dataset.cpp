@@ -230,7 +230,7 @@ static GDALDataType ToGDAL(aaig_type t)
     return t == AAIG_INT32 ? GDT_Int32 : t == AAIG_FLOAT32 ? GDT_Float32 : GDT_Float64;
 }
 
-GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
+GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
 {
     if (!Identify(oi))
         return nullptr;
@@ -327,7 +327,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi)
         FastAAIGridError(CE_Failure, CPLE_OutOfMemory, fn, "out of memory");
         return nullptr;
     }
-    if (scan)
+    if (scan && !int32Data)
     {
         int is_float = 0;
         aaig_read_error err;
