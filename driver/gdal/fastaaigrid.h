@@ -36,9 +36,6 @@ void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const
 // cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.
 int FastAAIGridThreads(CSLConstList options, const char *filename);
 
-// Whether GDAL's block cache holds the band's block (0, yBlock), without reading it.
-bool FastAAIGridIsCached(GDALRasterBand *band, int yBlock);
-
 // A size-valued test knob (FASTAAIGRID_CHUNK_SIZE, FASTAAIGRID_PARALLEL_MIN): its value as a
 // config option, 0 when unset (the core's default).
 size_t FastAAIGridTestKnob(const char *name);
@@ -204,7 +201,6 @@ class FastAAIGridBand final : public GDALPamRasterBand
     GByte *Scratch(int n);
     bool IsCached(int row);
     void KeepRows(int row0, int n, const GByte *rows);
-    void ReleaseBlockBehind(int row);
     template <class Put> bool ForEachRow(int row0, int n, Put put);
     bool ReadDirect(int row0, int n, GByte *dst);
     void ReadChunkAhead(int y, int h);

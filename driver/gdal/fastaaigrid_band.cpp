@@ -53,7 +53,7 @@ bool FastAAIGridRowStore::Open(int nrows, size_t rowBytes)
     m_have.assign(static_cast<size_t>(nrows), false);
     m_rowBytes = rowBytes;
     m_charged = bytes;
-    CPLDebug(FASTAAIGRID_NAME, "row store: %d rows, %.1f MB", nrows, bytes / 1e6);
+    CPLDebug(FASTAAIGRID_NAME, "row store for windows: %d rows, %.1f MB", nrows, bytes / 1e6);
     return true;
 }
 
@@ -111,29 +111,19 @@ GByte *FastAAIGridBand::Scratch(int n)
     return m_scratch.Reserve(static_cast<size_t>(n) * RowBytes());
 }
 
-bool FastAAIGridIsCached(GDALRasterBand *band, int yBlock)
-{
-    GDALRasterBlock *block = band->TryGetLockedBlockRef(0, yBlock);
-    if (block)
-        block->DropLock();
-    return block != nullptr;
-}
-
 bool FastAAIGridBand::IsCached(int row)
 {
-    return FastAAIGridIsCached(this, row);
+    GDALRasterBlock *block = TryGetLockedBlockRef(0, row);
+    if (!block)
+        return false;
+    block->DropLock();
+    return true;
 }
 
 // Leaves parsed rows in the block cache. A row the cache cannot take is simply not kept.
 void FastAAIGridBand::KeepRows(int row0, int n, const GByte *rows)
 {
     const size_t rowBytes = RowBytes();
-    if (n > 0 && m_store.Open(nRasterYSize, rowBytes))
-    {
-        memcpy(m_store.Row(row0), rows, static_cast<size_t>(n) * rowBytes);
-        m_store.Mark(row0, n);
-        return;
-    }
     for (int i = 0; i < n; i++)
     {
         GDALRasterBlock *block = GetLockedBlockRef(0, row0 + i, TRUE);
@@ -356,21 +346,9 @@ bool FastAAIGridBand::ReadSampled(const std::vector<uint64_t> &rows, void *image
 // rows after it are parsed with it and kept: 2, 4, 8... rows, up to MaxRunRows(), and from
 // then on the next run is parsed on the pool while GDAL uses this one. Elsewhere, only the
 // row asked for.
-// A scan down the raster through blocks (statistics) hands GDAL's block of a stored row back
-// once the scan is a run past it: its memory is then reused, warm, for the blocks ahead,
-// where fresh pages would cost more than the parse on some machines (10-16 us each here).
-// The row stays in the store for a later pass (a histogram after the statistics).
-void FastAAIGridBand::ReleaseBlockBehind(int row)
-{
-    const int behind = row - MaxRunRows();
-    if (behind >= 0 && m_store.Has(behind))
-        FlushBlock(0, behind, FALSE);
-}
-
 CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
-    ReleaseBlockBehind(row);
     if (m_store.Has(row))
     {
         memcpy(image, m_store.Row(row), RowBytes());
@@ -391,7 +369,7 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
     if (!rows)
     {
         n = 1; // the block of `row` is GDAL's, being filled: never looked up
-        while (row + n < nRasterYSize && n < m_run && !m_store.Has(row + n) && !IsCached(row + n))
+        while (row + n < nRasterYSize && n < m_run && !IsCached(row + n))
             n++;
         GByte *scratch = n > 1 ? Scratch(n) : nullptr;
         if (!scratch)
@@ -404,8 +382,7 @@ CPLErr FastAAIGridBand::IReadBlock(int, int row, void *image)
         rows = scratch;
     }
     m_nextRow = row + n;
-    if (m_run == MaxRunRows() && m_nextRow < nRasterYSize && !m_store.Has(m_nextRow) &&
-        !IsCached(m_nextRow))
+    if (m_run == MaxRunRows() && m_nextRow < nRasterYSize && !IsCached(m_nextRow))
         ds->ReadRowsAhead(m_nextRow, std::min(m_run, nRasterYSize - m_nextRow), RowBytes());
     const size_t rowBytes = RowBytes();
     memcpy(image, rows, rowBytes);
