@@ -36,6 +36,9 @@ void FastAAIGridError(CPLErr level, CPLErrorNum num, const char *filename, const
 // cores; "ALL_CPUS" accepted. A bad value is a warning naming the file.
 int FastAAIGridThreads(CSLConstList options, const char *filename);
 
+// Whether GDAL's block cache holds the band's block (0, yBlock), without reading it.
+bool FastAAIGridIsCached(GDALRasterBand *band, int yBlock);
+
 // A size-valued test knob (FASTAAIGRID_CHUNK_SIZE, FASTAAIGRID_PARALLEL_MIN): its value as a
 // config option, 0 when unset (the core's default).
 size_t FastAAIGridTestKnob(const char *name);

@@ -111,13 +111,17 @@ GByte *FastAAIGridBand::Scratch(int n)
     return m_scratch.Reserve(static_cast<size_t>(n) * RowBytes());
 }
 
+bool FastAAIGridIsCached(GDALRasterBand *band, int yBlock)
+{
+    GDALRasterBlock *block = band->TryGetLockedBlockRef(0, yBlock);
+    if (block)
+        block->DropLock();
+    return block != nullptr;
+}
+
 bool FastAAIGridBand::IsCached(int row)
 {
-    GDALRasterBlock *block = TryGetLockedBlockRef(0, row);
-    if (!block)
-        return false;
-    block->DropLock();
-    return true;
+    return FastAAIGridIsCached(this, row);
 }
 
 // Leaves parsed rows in the block cache. A row the cache cannot take is simply not kept.

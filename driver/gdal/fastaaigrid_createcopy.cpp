@@ -393,32 +393,30 @@ bool ReadSourceRows(GDALRasterBand *band, size_t row0, size_t n, GDALDataType ty
                     int strip)
 {
     const int ncols = band->GetXSize();
+    if (!strip)
+        return band->RasterIO(GF_Read, 0, static_cast<int>(row0), ncols, static_cast<int>(n),
+                              out, ncols, static_cast<int>(n), type, 0, 0, nullptr) == CE_None;
     const GDALDataType own = band->GetRasterDataType();
-    const size_t rowBytes = static_cast<size_t>(ncols) * GDALGetDataTypeSizeBytes(type);
-    std::vector<GByte> scratch(own == type ? 0 : static_cast<size_t>(ncols) * strip *
-                                                     GDALGetDataTypeSizeBytes(own));
-    for (size_t r = row0; r < row0 + n;)
+    const int ownSize = GDALGetDataTypeSizeBytes(own), size = GDALGetDataTypeSizeBytes(type);
+    std::vector<GByte> scratch(own == type ? 0 : static_cast<size_t>(ncols) * strip * ownSize);
+    for (size_t r = row0; r < row0 + n; r += strip)
     {
-        const size_t rows = strip ? std::min<size_t>(strip, row0 + n - r) : n;
-        GByte *dst = out + (r - row0) * rowBytes;
-        GDALRasterBlock *cached =
-            strip ? band->TryGetLockedBlockRef(0, static_cast<int>(r / strip)) : nullptr;
-        if (cached)
-            cached->DropLock();
-        if (!strip || cached)
+        const int rows = static_cast<int>(std::min<size_t>(strip, row0 + n - r));
+        const int y = static_cast<int>(r / strip);
+        GByte *dst = out + (r - row0) * ncols * size;
+        if (FastAAIGridIsCached(band, y))
         {
-            if (band->RasterIO(GF_Read, 0, static_cast<int>(r), ncols, static_cast<int>(rows),
-                               dst, ncols, static_cast<int>(rows), type, 0, 0,
-                               nullptr) != CE_None)
+            if (band->RasterIO(GF_Read, 0, static_cast<int>(r), ncols, rows, dst, ncols, rows,
+                               type, 0, 0, nullptr) != CE_None)
                 return false;
+            continue;
         }
-        else if (band->ReadBlock(0, static_cast<int>(r / strip),
-                                 scratch.empty() ? dst : scratch.data()) != CE_None)
+        GByte *raw = scratch.empty() ? dst : scratch.data();
+        if (band->ReadBlock(0, y, raw) != CE_None)
             return false;
-        else if (!scratch.empty())
-            GDALCopyWords64(scratch.data(), own, GDALGetDataTypeSizeBytes(own), dst, type,
-                            GDALGetDataTypeSizeBytes(type), static_cast<GPtrDiff_t>(rows) * ncols);
-        r += rows;
+        if (raw != dst)
+            GDALCopyWords64(raw, own, ownSize, dst, type, size,
+                            static_cast<GPtrDiff_t>(rows) * ncols);
     }
     return true;
 }
