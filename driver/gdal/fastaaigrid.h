@@ -117,6 +117,9 @@ class FastAAIGridDataset final : public GDALPamDataset
     static int64_t PRead(void *ctx, uint64_t offset, void *dst, size_t n);
     static int64_t PReadConcurrent(void *ctx, uint64_t offset, void *dst, size_t n);
     void LoadPrj(const char *filename);
+    bool MakeReader(const aaig_header &h, aaig_type type, double nodata,
+                    CSLConstList openOptions);
+    bool DetectFloat(aaig_type *type);
     FileStampValue m_stamp; // the file at open, when m_stamped
     bool m_stamped = false;
 

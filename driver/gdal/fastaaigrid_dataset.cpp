@@ -230,81 +230,77 @@ static GDALDataType ToGDAL(aaig_type t)
     return t == AAIG_INT32 ? GDT_Int32 : t == AAIG_FLOAT32 ? GDT_Float32 : GDT_Float64;
 }
 
-GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
+// What makes a file that Identify accepted unopenable before its header is read: update
+// access, an empty file, UTF-16 text. false, with the error reported.
+static bool Openable(GDALOpenInfo *oi)
 {
-    if (!Identify(oi))
-        return nullptr;
     const char *fn = oi->pszFilename;
     if (oi->eAccess == GA_Update)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported,
-                         fn, "expected read-only access: the driver cannot update "
-                                         "files (write a new one with CreateCopy)");
-        return nullptr;
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
+                         "expected read-only access: the driver cannot update files (write a "
+                         "new one with CreateCopy)");
+        return false;
     }
     if (oi->nHeaderBytes == 0)
     {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed,
-                         fn, "expected an ESRI ASCII Grid header (ncols, nrows, "
-                                         "...), found an empty file");
-        return nullptr;
+        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
+                         "expected an ESRI ASCII Grid header (ncols, nrows, ...), found an "
+                         "empty file");
+        return false;
     }
     if (aaig_identify(oi->pabyHeader, static_cast<size_t>(oi->nHeaderBytes), 0) == AAIG_ID_UTF16)
     {
         FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
                          "expected ASCII or UTF-8 text, found UTF-16 (byte order mark at byte "
                          "0); convert it first, e.g. iconv -f UTF-16 -t UTF-8");
-        return nullptr;
+        return false;
     }
+    return true;
+}
 
-    aaig_header h;
-    if (!ReadHeader(oi->fpL, fn, &h))
-        return nullptr;
-
-    // No value takes less than one character and one separator: refuse sizes the file cannot
-    // hold before anything is allocated for them.
+// No value takes less than one character and one separator: sizes the file cannot hold are
+// refused before anything is allocated for them. false, with the error reported.
+static bool FitsInFile(const char *fn, const aaig_header &h)
+{
     const uint64_t values = h.ncols * h.nrows;
     bool isBound = false;
     const uint64_t bound = FileSizeBound(fn, &isBound);
-    if (bound && (bound < h.data_offset || (bound - h.data_offset + 1) / 2 < values))
-    {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
-                         "ncols %llu x nrows %llu = %llu values cannot fit in the %s%llu bytes "
-                         "after the header (each value needs at least 2 bytes)",
-                         static_cast<unsigned long long>(h.ncols),
-                         static_cast<unsigned long long>(h.nrows),
-                         static_cast<unsigned long long>(values),
-                         isBound ? "at most " : "",
-                         static_cast<unsigned long long>(bound > h.data_offset ? bound - h.data_offset : 0));
-        return nullptr;
-    }
+    if (!bound || (bound >= h.data_offset && (bound - h.data_offset + 1) / 2 >= values))
+        return true;
+    FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
+                     "ncols %llu x nrows %llu = %llu values cannot fit in the %s%llu bytes "
+                     "after the header (each value needs at least 2 bytes)",
+                     static_cast<unsigned long long>(h.ncols),
+                     static_cast<unsigned long long>(h.nrows),
+                     static_cast<unsigned long long>(values), isBound ? "at most " : "",
+                     static_cast<unsigned long long>(bound > h.data_offset ? bound - h.data_offset
+                                                                           : 0));
+    return false;
+}
 
-    // A header whose edges overflow is refused before anything is read or allocated.
-    double gt[6];
-    const bool isPoint = aaig_header_geotransform(&h, gt) != 0;
-    if (!std::all_of(gt, gt + 6, [](double v) { return std::isfinite(v); }))
-    {
-        FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
-                         "header: expected the grid's edges to be finite numbers, found a "
-                         "grid that reaches beyond the range of doubles (origin %.17g, %.17g, "
-                         "cell size %.17g x %.17g)",
-                         gt[0], gt[3], gt[1], -gt[5]);
-        return nullptr;
-    }
+// The header's geotransform (*isPoint: corners given as cell centres); false, with the error
+// reported, when the grid's edges overflow, before anything is read or allocated.
+static bool HeaderGeoTransform(const char *fn, const aaig_header &h, double gt[6], bool *isPoint)
+{
+    *isPoint = aaig_header_geotransform(&h, gt) != 0;
+    if (std::all_of(gt, gt + 6, [](double v) { return std::isfinite(v); }))
+        return true;
+    FastAAIGridError(CE_Failure, CPLE_OpenFailed, fn,
+                     "header: expected the grid's edges to be finite numbers, found a grid "
+                     "that reaches beyond the range of doubles (origin %.17g, %.17g, cell size "
+                     "%.17g x %.17g)",
+                     gt[0], gt[3], gt[1], -gt[5]);
+    return false;
+}
 
-    int scan = 0;
-    double nodata = 0.0;
-    aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
-
-    auto ds = std::make_unique<FastAAIGridDataset>();
-    ds->nRasterXSize = static_cast<int>(h.ncols);
-    ds->nRasterYSize = static_cast<int>(h.nrows);
-    ds->m_fp = oi->fpL;
-    ds->SetDescription(fn);
-    ds->StampFile();
-    oi->fpL = nullptr;
-    auto *handle = reinterpret_cast<VSIVirtualHandle *>(ds->m_fp);
-    aaig_io io = {ds->m_fp, PRead, 0};
+// The core's reader for the file (the dataset's handle), of `type`; false when out of memory
+// (reported).
+bool FastAAIGridDataset::MakeReader(const aaig_header &h, aaig_type type, double nodata,
+                                    CSLConstList openOptions)
+{
+    auto *handle = reinterpret_cast<VSIVirtualHandle *>(m_fp);
+    aaig_io io = {m_fp, PRead, 0};
     if (handle->HasPRead())
         io = {handle, PReadConcurrent, 1};
     aaig_reader_config cfg = {};
@@ -312,8 +308,8 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
     cfg.ncols = h.ncols;
     cfg.nrows = h.nrows;
     cfg.type = type;
-    ds->m_threads = FastAAIGridThreads(oi->papszOpenOptions, fn);
-    cfg.nthreads = static_cast<unsigned>(ds->m_threads);
+    m_threads = FastAAIGridThreads(openOptions, GetDescription());
+    cfg.nthreads = static_cast<unsigned>(m_threads);
     // A `null` cell reads as the band's nodata (the built-in: -FLT_MAX whatever the nodata).
     cfg.has_null_value = h.has_nodata && !h.nodata_is_null;
     cfg.null_value = nodata;
@@ -321,25 +317,57 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
     // inside numbers, CRLF pairs and blank lines of small files.
     cfg.chunk_size = FastAAIGridTestKnob("FASTAAIGRID_CHUNK_SIZE");
     cfg.parallel_min = FastAAIGridTestKnob("FASTAAIGRID_PARALLEL_MIN");
-    ds->m_reader = aaig_reader_new(&io, &cfg);
-    if (!ds->m_reader)
+    m_reader = aaig_reader_new(&io, &cfg);
+    if (m_reader)
+        return true;
+    FastAAIGridError(CE_Failure, CPLE_OutOfMemory, GetDescription(), "out of memory");
+    return false;
+}
+
+// A scan of the data for a value with a '.' or an exponent, which makes an Int32 grid
+// Float32 (the built-in's rule); false, with the error reported, when the file cannot be
+// read.
+bool FastAAIGridDataset::DetectFloat(aaig_type *type)
+{
+    int is_float = 0;
+    aaig_read_error err;
+    if (aaig_reader_detect_float(m_reader, &is_float, &err) != AAIG_OK)
     {
-        FastAAIGridError(CE_Failure, CPLE_OutOfMemory, fn, "out of memory");
+        ReportReadError(GetDescription(), err, *type, static_cast<uint64_t>(nRasterXSize),
+                        static_cast<uint64_t>(nRasterYSize));
+        return false;
+    }
+    if (is_float)
+        *type = AAIG_FLOAT32;
+    aaig_reader_set_type(m_reader, *type);
+    return true;
+}
+
+GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
+{
+    if (!Identify(oi) || !Openable(oi))
         return nullptr;
-    }
-    if (scan && !int32Data)
-    {
-        int is_float = 0;
-        aaig_read_error err;
-        if (aaig_reader_detect_float(ds->m_reader, &is_float, &err) != AAIG_OK)
-        {
-            ReportReadError(fn, err, type, h.ncols, h.nrows);
-            return nullptr;
-        }
-        if (is_float)
-            type = AAIG_FLOAT32;
-        aaig_reader_set_type(ds->m_reader, type);
-    }
+    const char *fn = oi->pszFilename;
+    aaig_header h;
+    double gt[6];
+    bool isPoint = false;
+    if (!ReadHeader(oi->fpL, fn, &h) || !FitsInFile(fn, h) ||
+        !HeaderGeoTransform(fn, h, gt, &isPoint))
+        return nullptr;
+
+    int scan = 0;
+    double nodata = 0.0;
+    aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
+    auto ds = std::make_unique<FastAAIGridDataset>();
+    ds->nRasterXSize = static_cast<int>(h.ncols);
+    ds->nRasterYSize = static_cast<int>(h.nrows);
+    ds->m_fp = oi->fpL;
+    ds->SetDescription(fn);
+    ds->StampFile();
+    oi->fpL = nullptr;
+    if (!ds->MakeReader(h, type, nodata, oi->papszOpenOptions) ||
+        (scan && !int32Data && !ds->DetectFloat(&type)))
+        return nullptr;
     ds->m_type = type;
     ds->SetBand(1, new FastAAIGridBand(ds.get(), ToGDAL(type), h.has_nodata != 0, nodata));
 
