@@ -1414,7 +1414,7 @@ def test_returned_dataset_same_as_opening_the_file(dtype, datatype):
     for d in (ds, again):
         assert d.GetDriver().ShortName == FAST
     assert type_name(ds) == type_name(again)
-    assert type_name(ds) == datatype or ("Float32" if arr.dtype.kind == "f" else "Int32")
+    assert type_name(ds) == (datatype or ("Float32" if arr.dtype.kind == "f" else "Int32"))
     assert ds.GetRasterBand(1).GetNoDataValue() == again.GetRasterBand(1).GetNoDataValue() == 7
     np.testing.assert_array_equal(read_array(ds), read_array(again))
 
