@@ -119,7 +119,7 @@ class FastAAIGridDataset final : public GDALPamDataset
     void LoadPrj(const char *filename);
     bool MakeReader(const aaig_header &h, aaig_type type, double nodata,
                     CSLConstList openOptions);
-    bool DetectFloat(aaig_type *type);
+    bool DetectFloat();
     FileStampValue m_stamp; // the file at open, when m_stamped
     bool m_stamped = false;
 

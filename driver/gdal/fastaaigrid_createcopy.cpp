@@ -435,10 +435,11 @@ bool WriteRows(GDALRasterBand *band, const ValueKind &kind, const aaig_format_op
     size_t blockValues = FastAAIGridTestKnob("FASTAAIGRID_CHUNK_SIZE");
     if (blockValues == 0)
         blockValues = BLOCK_VALUES;
-    size_t blockRows = std::max<size_t>(1, std::min(nrows, blockValues / std::max<size_t>(1, ncols)));
-    const int direct = southUp ? 0 : StripRows(band, blockRows);
-    if (direct)  // whole strips in each block, the last strip's rows past the raster included
-        blockRows = (blockRows + direct - 1) / direct * direct;
+    size_t blockRows =
+        std::max<size_t>(1, std::min(nrows, blockValues / std::max<size_t>(1, ncols)));
+    const int strip = southUp ? 0 : StripRows(band, blockRows);
+    if (strip)  // whole strips in each block, the last strip's rows past the raster included
+        blockRows = (blockRows + strip - 1) / strip * strip;
     const unsigned nt = FormatTasks(threads, blockRows * ncols);
     FormatJob blocks[2];
     for (FormatJob &job : blocks)
@@ -476,7 +477,7 @@ bool WriteRows(GDALRasterBand *band, const ValueKind &kind, const aaig_format_op
         const size_t n = std::min(blockRows, nrows - r0);
         // File rows [r0, r0+n) are source rows [r0, r0+n), or mirrored for south-up data.
         const size_t srcRow = southUp ? nrows - r0 - n : r0;
-        if (!ReadSourceRows(band, srcRow, n, kind.read_as, job.values.get(), direct))
+        if (!ReadSourceRows(band, srcRow, n, kind.read_as, job.values.get(), strip))
         {
             const CPLString why = CPLGetLastErrorMsg();
             fail(CPLE_AppDefined,

@@ -294,8 +294,8 @@ static bool HeaderGeoTransform(const char *fn, const aaig_header &h, double gt[6
     return false;
 }
 
-// The core's reader for the file (the dataset's handle), of `type`; false when out of memory
-// (reported).
+// The core's reader for the file (the dataset's handle), of `type` (m_type); false when out
+// of memory (reported).
 bool FastAAIGridDataset::MakeReader(const aaig_header &h, aaig_type type, double nodata,
                                     CSLConstList openOptions)
 {
@@ -317,6 +317,7 @@ bool FastAAIGridDataset::MakeReader(const aaig_header &h, aaig_type type, double
     // inside numbers, CRLF pairs and blank lines of small files.
     cfg.chunk_size = FastAAIGridTestKnob("FASTAAIGRID_CHUNK_SIZE");
     cfg.parallel_min = FastAAIGridTestKnob("FASTAAIGRID_PARALLEL_MIN");
+    m_type = type;
     m_reader = aaig_reader_new(&io, &cfg);
     if (m_reader)
         return true;
@@ -327,19 +328,15 @@ bool FastAAIGridDataset::MakeReader(const aaig_header &h, aaig_type type, double
 // A scan of the data for a value with a '.' or an exponent, which makes an Int32 grid
 // Float32 (the built-in's rule); false, with the error reported, when the file cannot be
 // read.
-bool FastAAIGridDataset::DetectFloat(aaig_type *type)
+bool FastAAIGridDataset::DetectFloat()
 {
     int is_float = 0;
     aaig_read_error err;
-    if (aaig_reader_detect_float(m_reader, &is_float, &err) != AAIG_OK)
-    {
-        ReportReadError(GetDescription(), err, *type, static_cast<uint64_t>(nRasterXSize),
-                        static_cast<uint64_t>(nRasterYSize));
+    if (!ReadOK(aaig_reader_detect_float(m_reader, &is_float, &err), err))
         return false;
-    }
     if (is_float)
-        *type = AAIG_FLOAT32;
-    aaig_reader_set_type(m_reader, *type);
+        m_type = AAIG_FLOAT32;
+    aaig_reader_set_type(m_reader, m_type);
     return true;
 }
 
@@ -357,7 +354,7 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
 
     int scan = 0;
     double nodata = 0.0;
-    aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
+    const aaig_type type = aaig_header_band_type(&h, ForcedType(oi), &scan, &nodata);
     auto ds = std::make_unique<FastAAIGridDataset>();
     ds->nRasterXSize = static_cast<int>(h.ncols);
     ds->nRasterYSize = static_cast<int>(h.nrows);
@@ -366,10 +363,9 @@ GDALDataset *FastAAIGridDataset::Open(GDALOpenInfo *oi, bool int32Data)
     ds->StampFile();
     oi->fpL = nullptr;
     if (!ds->MakeReader(h, type, nodata, oi->papszOpenOptions) ||
-        (scan && !int32Data && !ds->DetectFloat(&type)))
+        (scan && !int32Data && !ds->DetectFloat()))
         return nullptr;
-    ds->m_type = type;
-    ds->SetBand(1, new FastAAIGridBand(ds.get(), ToGDAL(type), h.has_nodata != 0, nodata));
+    ds->SetBand(1, new FastAAIGridBand(ds.get(), ToGDAL(ds->m_type), h.has_nodata != 0, nodata));
 
     memcpy(ds->m_gt, gt, sizeof(gt));
     if (isPoint)
