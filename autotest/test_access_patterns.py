@@ -76,6 +76,27 @@ def test_windows_in_random_order(grid, cache):
     assert_same_pixels(fast.ReadAsArray(), ref.ReadAsArray(), "full read after windows")
 
 
+# A window of 128 KB or more is copied into the caller's buffer by several threads, rows split
+# between them (64 KB each): every type, spacing and thread count gives the built-in's bytes.
+@pytest.mark.parametrize("threads", ["NUM_THREADS=1", "NUM_THREADS=2", "NUM_THREADS=7",
+                                     "NUM_THREADS=64"])
+def test_large_windows_copied_on_threads(grid, cache, threads):
+    with config_options({"GDAL_PAM_ENABLED": "NO"}):
+        fast, ref = open_fast(grid, [threads]), open_builtin(grid)
+    fb, rb = fast.GetRasterBand(1), ref.GetRasterBand(1)
+    windows = [(1, 2, 600, 700), (300, 0, 313, NROWS), (0, 355, NCOLS, 354), (17, 40, 257, 131)]
+    for x, y, w, h in windows:
+        for buf_type in (gdal.GDT_Float32, gdal.GDT_Float64, gdal.GDT_Int16):
+            size = gdal.GetDataTypeSize(buf_type) // 8
+            for pixel, line in [(0, 0), (2 * size, 2 * size * w + 3)]:
+                a = fb.ReadRaster(x, y, w, h, buf_type=buf_type, buf_pixel_space=pixel,
+                                  buf_line_space=line)
+                b = rb.ReadRaster(x, y, w, h, buf_type=buf_type, buf_pixel_space=pixel,
+                                  buf_line_space=line)
+                assert a == b, f"window {x},{y} {w}x{h} as {gdal.GetDataTypeName(buf_type)}, " \
+                               f"spacing {pixel}/{line}"
+
+
 def test_blocks_down_then_random(grid, cache):
     """Block reads down the raster read ahead; a jump, a step back, a skip and reading on
     from the middle must all give the right rows."""

@@ -27,6 +27,10 @@
 constexpr size_t STEP_BYTES = 16u << 20;
 // Rows per parse into the scratch buffer, for the block cache: at most a quarter of the cache.
 constexpr size_t RUN_BYTES = 4u << 20;
+// Bytes of a window's buffer per thread that copies into it: the first touch of a fresh
+// buffer's pages costs more than the copy itself (10-16 us a page on this project's virtual
+// machine), and threads take their page faults at the same time.
+constexpr size_t COPY_TASK_BYTES = 64u << 10;
 
 // Bytes held by all row stores, of at most a quarter of GDAL_CACHEMAX.
 static std::atomic<GIntBig> g_storeBytes{0};
@@ -141,31 +145,34 @@ void FastAAIGridBand::KeepRows(int row0, int n, const GByte *rows)
     }
 }
 
-// Hands each row of [row0, row0 + n) (n <= MaxRunRows()) to put(row, data): from the row
-// store or the block cache, or parsed with the missing rows that follow it, all at once, then
-// kept in the row store (the block cache when the raster has no store).
+// Hands the rows of [row0, row0 + n) (n <= MaxRunRows()) to put(row, k, data), k rows at a
+// time, one after another at data: from the row store or the block cache, or parsed with the
+// missing rows that follow it, all at once, then kept in the row store (the block cache when
+// the raster has no store).
 template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
 {
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
-    const size_t rowBytes = RowBytes();
-    const bool store = m_store.Open(nRasterYSize, rowBytes);
-    for (int row = row0; row < row0 + n;)
+    const bool store = m_store.Open(nRasterYSize, RowBytes());
+    const int stop = row0 + n;
+    for (int row = row0; row < stop;)
     {
+        int end = row + 1;
         if (m_store.Has(row))
         {
-            put(row, m_store.Row(row));
-            row++;
+            while (end < stop && m_store.Has(end))
+                end++;
+            put(row, end - row, m_store.Row(row));
+            row = end;
             continue;
         }
         if (GDALRasterBlock *block = TryGetLockedBlockRef(0, row))
         {
-            put(row, static_cast<const GByte *>(block->GetDataRef()));
+            put(row, 1, static_cast<const GByte *>(block->GetDataRef()));
             block->DropLock();
             row++;
             continue;
         }
-        int end = row + 1;
-        while (end < row0 + n && !m_store.Has(end) && !IsCached(end))
+        while (end < stop && !m_store.Has(end) && !IsCached(end))
             end++;
         GByte *rows = store ? m_store.Row(row) : Scratch(end - row);
         if (!rows)
@@ -179,8 +186,7 @@ template <class Put> bool FastAAIGridBand::ForEachRow(int row0, int n, Put put)
             m_store.Mark(row, end - row);
         else
             KeepRows(row, end - row, rows);
-        for (int r = row; r < end; r++)
-            put(r, rows + static_cast<size_t>(r - row) * rowBytes);
+        put(row, end - row, rows);
         row = end;
     }
     return true;
@@ -451,6 +457,44 @@ bool FastAAIGridBand::Progress(GDALRasterIOExtraArg *extra, int first, int done,
     return false;
 }
 
+// Copies the columns of n rows (rowBytes apart from src) into the buffer's rows (lineSpace
+// apart from dst), converted to bufType: on several threads when the buffer is large.
+struct WindowCopy
+{
+    const GByte *src;
+    size_t rowBytes;
+    GDALDataType type;
+    GByte *dst;
+    GSpacing lineSpace, pixelSpace;
+    GDALDataType bufType;
+    int w, n;
+    int rowsPerTask = 0;
+
+    void Rows(int row0, int rows) const
+    {
+        for (int r = row0; r < row0 + rows; r++)
+            GDALCopyWords64(src + static_cast<size_t>(r) * rowBytes, type,
+                            GDALGetDataTypeSizeBytes(type), dst + r * lineSpace, bufType,
+                            static_cast<int>(pixelSpace), w);
+    }
+    static void Task(void *ctx, unsigned i)
+    {
+        auto c = static_cast<const WindowCopy *>(ctx);
+        const int row0 = static_cast<int>(i) * c->rowsPerTask;
+        c->Rows(row0, std::min(c->rowsPerTask, c->n - row0));
+    }
+    void Run(int threads)
+    {
+        const size_t bytes = static_cast<size_t>(n) * w * GDALGetDataTypeSizeBytes(bufType);
+        const size_t tasks = std::min<size_t>(bytes / COPY_TASK_BYTES, n);
+        if (tasks < 2 || threads < 2)
+            return Rows(0, n);
+        rowsPerTask = static_cast<int>((n + tasks - 1) / tasks);
+        aaig_pool_run(static_cast<unsigned>(threads), (n + rowsPerTask - 1) / rowsPerTask, Task,
+                      this);
+    }
+};
+
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
                                   int bufW, int bufH, GDALDataType bufType,
                                   GSpacing pixelSpace, GSpacing lineSpace,
@@ -494,11 +538,12 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     const int step = direct ? static_cast<int>(std::clamp<size_t>(STEP_BYTES / rowBytes, 1, h))
                             : std::min(MaxRunRows(), h);
     GByte *out = static_cast<GByte *>(data);
-    // A window's columns of a row, converted to the buffer's type.
-    auto put = [&](int row, const GByte *rowData)
+    // A window's columns of n rows, converted to the buffer's type.
+    auto put = [&](int row, int n, const GByte *rows)
     {
-        GDALCopyWords64(rowData + static_cast<size_t>(x) * size, eDataType, size,
-                        out + (row - y) * lineSpace, bufType, static_cast<int>(pixelSpace), w);
+        WindowCopy copy{rows + static_cast<size_t>(x) * size, rowBytes, eDataType,
+                        out + (row - y) * lineSpace, lineSpace, pixelSpace, bufType, w, n};
+        copy.Run(ds->m_threads);
     };
     for (int i = 0; i < h; i += step)
     {
