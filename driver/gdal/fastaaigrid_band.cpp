@@ -32,6 +32,42 @@ constexpr size_t RUN_BYTES = 4u << 20;
 // machine), and threads take their page faults at the same time.
 constexpr size_t COPY_TASK_BYTES = 64u << 10;
 
+// The rows of a task when n rows of rowBytes each are put into the caller's buffer in tasks of
+// about COPY_TASK_BYTES (all n when that makes fewer than two tasks), and how many tasks.
+static int RowsPerTask(int n, size_t rowBytes)
+{
+    const size_t tasks = std::min<size_t>(static_cast<size_t>(n) * rowBytes / COPY_TASK_BYTES, n);
+    return tasks < 2 ? n : static_cast<int>((n + tasks - 1) / tasks);
+}
+
+static int RowTasks(int n, size_t rowBytes)
+{
+    const int per = RowsPerTask(n, rowBytes);
+    return (n + per - 1) / per;
+}
+
+// Runs fill(task, r0, k), which puts rows [r0, r0 + k) of those n into the caller's buffer,
+// for each task (numbered from 0) on up to `threads` of the pool's threads; fill(0, 0, n) on
+// this thread when there is one task or one thread.
+template <class Fill> static void FillRows(int threads, int n, size_t rowBytes, Fill fill)
+{
+    struct Job
+    {
+        Fill *fill;
+        int n, per;
+        static void Task(void *ctx, unsigned i)
+        {
+            auto job = static_cast<Job *>(ctx);
+            const int r0 = static_cast<int>(i) * job->per;
+            (*job->fill)(i, r0, std::min(job->per, job->n - r0));
+        }
+    } job{&fill, n, RowsPerTask(n, rowBytes)};
+    const int tasks = RowTasks(n, rowBytes);
+    if (threads < 2 || tasks < 2)
+        return fill(0, 0, n);
+    aaig_pool_run(static_cast<unsigned>(threads), static_cast<unsigned>(tasks), Job::Task, &job);
+}
+
 // Bytes held by all row stores, of at most a quarter of GDAL_CACHEMAX.
 static std::atomic<GIntBig> g_storeBytes{0};
 
@@ -258,8 +294,10 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
     *done = true;
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
     const size_t size = GDALGetDataTypeSizeBytes(eDataType), rowBytes = RowBytes();
-    std::vector<GByte> gathered(static_cast<size_t>(bufW) * size);
+    const size_t outBytes = static_cast<size_t>(bufW) * GDALGetDataTypeSizeBytes(bufType);
+    std::vector<GByte> gathered; // a row of picked columns for each task
     std::vector<uint64_t> run;
+    std::vector<size_t> from; // each buffer row's place in the run
     for (int i = 0; i < bufH;)
     {
         run.clear(); // the next source rows, each once, at most a run of them
@@ -281,17 +319,29 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
         }
         if (!ds->ReadRowList(run, parsed))
             return false;
-        for (size_t k = 0; i < end; i++)
+        from.clear();
+        for (size_t k = 0, b = i; b < static_cast<size_t>(end); b++)
         {
-            while (run[k] != static_cast<uint64_t>(rows[i]))
+            while (run[k] != static_cast<uint64_t>(rows[b]))
                 k++;
-            const GByte *src = parsed + k * rowBytes;
-            for (int j = 0; j < bufW; j++)
-                memcpy(&gathered[j * size], src + static_cast<size_t>(cols[j]) * size, size);
-            GDALCopyWords64(gathered.data(), eDataType, static_cast<int>(size),
-                            out + static_cast<GPtrDiff_t>(i) * lineSpace, bufType,
-                            static_cast<int>(pixelSpace), bufW);
+            from.push_back(k);
         }
+        gathered.resize(RowTasks(end - i, outBytes) * bufW * size);
+        auto gather = [&](unsigned task, int r0, int k)
+        {
+            GByte *picked = gathered.data() + task * bufW * size;
+            for (int r = r0; r < r0 + k; r++)
+            {
+                const GByte *src = parsed + from[r] * rowBytes;
+                for (int j = 0; j < bufW; j++)
+                    memcpy(picked + j * size, src + static_cast<size_t>(cols[j]) * size, size);
+                GDALCopyWords64(picked, eDataType, static_cast<int>(size),
+                                out + static_cast<GPtrDiff_t>(i + r) * lineSpace, bufType,
+                                static_cast<int>(pixelSpace), bufW);
+            }
+        };
+        FillRows(ds->m_threads, end - i, outBytes, gather);
+        i = end;
         if (!Progress(extra, 0, end, bufH, " of the resampled buffer"))
             return false;
     }
@@ -457,44 +507,6 @@ bool FastAAIGridBand::Progress(GDALRasterIOExtraArg *extra, int first, int done,
     return false;
 }
 
-// Copies the columns of n rows (rowBytes apart from src) into the buffer's rows (lineSpace
-// apart from dst), converted to bufType: on several threads when the buffer is large.
-struct WindowCopy
-{
-    const GByte *src;
-    size_t rowBytes;
-    GDALDataType type;
-    GByte *dst;
-    GSpacing lineSpace, pixelSpace;
-    GDALDataType bufType;
-    int w, n;
-    int rowsPerTask = 0;
-
-    void Rows(int row0, int rows) const
-    {
-        for (int r = row0; r < row0 + rows; r++)
-            GDALCopyWords64(src + static_cast<size_t>(r) * rowBytes, type,
-                            GDALGetDataTypeSizeBytes(type), dst + r * lineSpace, bufType,
-                            static_cast<int>(pixelSpace), w);
-    }
-    static void Task(void *ctx, unsigned i)
-    {
-        auto c = static_cast<const WindowCopy *>(ctx);
-        const int row0 = static_cast<int>(i) * c->rowsPerTask;
-        c->Rows(row0, std::min(c->rowsPerTask, c->n - row0));
-    }
-    void Run(int threads)
-    {
-        const size_t bytes = static_cast<size_t>(n) * w * GDALGetDataTypeSizeBytes(bufType);
-        const size_t tasks = std::min<size_t>(bytes / COPY_TASK_BYTES, n);
-        if (tasks < 2 || threads < 2)
-            return Rows(0, n);
-        rowsPerTask = static_cast<int>((n + tasks - 1) / tasks);
-        aaig_pool_run(static_cast<unsigned>(threads), (n + rowsPerTask - 1) / rowsPerTask, Task,
-                      this);
-    }
-};
-
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
                                   int bufW, int bufH, GDALDataType bufType,
                                   GSpacing pixelSpace, GSpacing lineSpace,
@@ -541,9 +553,15 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     // A window's columns of n rows, converted to the buffer's type.
     auto put = [&](int row, int n, const GByte *rows)
     {
-        WindowCopy copy{rows + static_cast<size_t>(x) * size, rowBytes, eDataType,
-                        out + (row - y) * lineSpace, lineSpace, pixelSpace, bufType, w, n};
-        copy.Run(ds->m_threads);
+        auto copy = [&](unsigned, int r0, int k)
+        {
+            for (int r = r0; r < r0 + k; r++)
+                GDALCopyWords64(rows + r * rowBytes + static_cast<size_t>(x) * size, eDataType,
+                                size, out + (row - y + r) * lineSpace, bufType,
+                                static_cast<int>(pixelSpace), w);
+        };
+        FillRows(ds->m_threads, n, static_cast<size_t>(w) * GDALGetDataTypeSizeBytes(bufType),
+                 copy);
     };
     for (int i = 0; i < h; i += step)
     {
