@@ -25,6 +25,12 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#include "aaig_alloc.h"
 #include "aaig_header.h"
 #include "aaig_number.h"
 #include "aaig_pool.h"
@@ -893,6 +899,44 @@ TEST(Reader, LargeOutputLeavesItsNeighboursAlone)
         for (size_t i = before + bytes; i < mem.size(); i++)
             ASSERT_EQ(mem[i], 0xAB) << i;
     }
+}
+
+// aaig_prefault maps in the whole pages of its range and changes no byte, in the range or
+// around it; below 64 KiB it does nothing.
+TEST(Prefault, MapsWholePagesInAndKeepsEveryByte)
+{
+    std::vector<unsigned char> mem(300000);
+    for (size_t i = 0; i < mem.size(); i++)
+        mem[i] = static_cast<unsigned char>(i * 31 + 7);
+    const std::vector<unsigned char> before = mem;
+    aaig_prefault(mem.data() + 123, 200000);
+    aaig_prefault(mem.data() + 5, 1000);
+    EXPECT_EQ(mem, before);
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), n = 64 * page;
+    auto resident = [&](unsigned char *p, size_t len)
+    {
+        std::vector<unsigned char> v(len / page);
+        EXPECT_EQ(mincore(p, len, v.data()), 0);
+        return static_cast<size_t>(std::count_if(v.begin(), v.end(), [](unsigned char c) { return c & 1; }));
+    };
+    auto *map = static_cast<unsigned char *>(
+        mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(map, MAP_FAILED);
+    if (madvise(map, page, MADV_POPULATE_WRITE) != 0) // a kernel before 5.14
+    {
+        munmap(map, n);
+        GTEST_SKIP() << "MADV_POPULATE_WRITE not supported by this kernel";
+    }
+    const size_t first = resident(map, n);
+    aaig_prefault(map + page + 10, 20 * page); // pages 2 to 20 whole, 1 and 21 in part
+    EXPECT_EQ(resident(map, n), first + 19);
+    aaig_prefault(map + 30 * page, 15 * page); // under 64 KiB (with 4 KiB pages): nothing
+    EXPECT_EQ(resident(map, n), first + 19 + (15 * page >= (64u << 10) ? 15 : 0));
+    for (size_t i = 0; i < n; i++)
+        ASSERT_EQ(map[i], 0) << i;
+    munmap(map, n);
+#endif
 }
 
 // Windows read in parts on several threads: a failing part fails the read, wherever it lies.

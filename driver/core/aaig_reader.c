@@ -1,14 +1,8 @@
-#define _GNU_SOURCE /* madvise */
 #include "aaig_reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 #include "aaig_alloc.h"
 #include "aaig_number.h"
@@ -20,7 +14,6 @@
 #define MIN_READ (2 * AAIG_MAX_TOKEN + 2)
 #define MAX_INDEX 65536
 #define UNKNOWN UINT64_MAX
-#define PREFAULT_MIN (1u << 20)
 
 struct aaig_reader {
     aaig_io io;
@@ -611,28 +604,6 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
 
 /* ---- the output ---------------------------------------------------------------------- */
 
-/* Maps the pages of a large output in with one system call before the threads write it. A
- * caller's fresh array (numpy's, say) is otherwise faulted in page by page from two threads
- * at once, which measured 2x slower on a 2-vCPU VM: 227 ms against 113 ms for a full
- * read of the 141 MB benchmark DEM. The pages are those the read overwrites entirely; the
- * contents are not touched. Where the system lacks the call (Linux < 5.14, others), nothing
- * happens. */
-static void prefault(void *out, size_t n)
-{
-#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-    if (n < PREFAULT_MIN)
-        return;
-    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    const uintptr_t a = ((uintptr_t)out + page - 1) & ~(page - 1);
-    const uintptr_t e = ((uintptr_t)out + n) & ~(page - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
-#else
-    (void)out;
-    (void)n;
-#endif
-}
-
 /* ---- public entry points ---------------------------------------------------------------- */
 
 aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_error *err)
@@ -679,7 +650,7 @@ static aaig_status read_set(aaig_reader *r, const row_set *set, char *out, aaig_
         pos.off = r->cur_off;
     }
     walk_pos start = pos;
-    prefault(out, (size_t)(set->n * r->cfg.ncols) * aaig_type_size(r->cfg.type));
+    aaig_prefault(out, (size_t)(set->n * r->cfg.ncols) * aaig_type_size(r->cfg.type));
     aaig_status st = walk(r, &pos, first, WALK_SKIP, NULL, NULL, NULL, err);
     if (st == AAIG_OK)
         st = walk(r, &pos, target, WALK_PARSE, set, out, NULL, err);

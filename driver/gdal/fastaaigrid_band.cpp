@@ -7,7 +7,8 @@
 //  - any other window (some columns, another buffer type: rasterio windows, Dask chunks)
 //    takes the rows it needs from the band's row store (or, when the raster does not fit in
 //    the stores' budget, from the block cache), parses the missing ones in runs and leaves
-//    them there, so windows side by side parse each row once;
+//    them there, so windows side by side parse each row once; a large window is copied
+//    into the caller's buffer on the pool's threads;
 //  - block reads (statistics, overviews, warp, GDAL's resampling) read ahead: a block asked
 //    for just after the previous run parses the rows that follow with it, twice as many
 //    each time, so that reading down the raster is parallel as well; once the runs are
@@ -44,6 +45,16 @@ static int RowTasks(int n, size_t rowBytes)
 {
     const int per = RowsPerTask(n, rowBytes);
     return (n + per - 1) / per;
+}
+
+// Maps in the pages of k rows of a caller's buffer before they are written, when the rows
+// are packed (a numpy array's): see aaig_prefault.
+static void PrefaultRows(GByte *row0, int k, int w, GDALDataType bufType, GSpacing pixelSpace,
+                         GSpacing lineSpace)
+{
+    const GSpacing size = GDALGetDataTypeSizeBytes(bufType);
+    if (pixelSpace == size && lineSpace == w * size)
+        aaig_prefault(row0, static_cast<size_t>(k) * static_cast<size_t>(lineSpace));
 }
 
 // Runs fill(task, r0, k), which puts rows [r0, r0 + k) of those n into the caller's buffer,
@@ -330,6 +341,8 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
         auto gather = [&](unsigned task, int r0, int k)
         {
             GByte *picked = gathered.data() + task * bufW * size;
+            PrefaultRows(out + static_cast<GPtrDiff_t>(i + r0) * lineSpace, k, bufW, bufType,
+                         pixelSpace, lineSpace);
             for (int r = r0; r < r0 + k; r++)
             {
                 const GByte *src = parsed + from[r] * rowBytes;
@@ -555,6 +568,7 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
     {
         auto copy = [&](unsigned, int r0, int k)
         {
+            PrefaultRows(out + (row - y + r0) * lineSpace, k, w, bufType, pixelSpace, lineSpace);
             for (int r = r0; r < r0 + k; r++)
                 GDALCopyWords64(rows + r * rowBytes + static_cast<size_t>(x) * size, eDataType,
                                 size, out + (row - y + r) * lineSpace, bufType,
