@@ -191,123 +191,133 @@ static aaig_header_result parse_real(lexer *lx, const char *key, size_t at, cons
     return AAIG_HDR_OK;
 }
 
+/* An unknown word where a keyword belongs (at ts, tl bytes long): its line is ignored, with a
+ * warning. NEED_MORE when the line does not end in the buffer. */
+static aaig_header_result skip_unknown_key(lexer *lx, size_t ts, size_t tl, aaig_warn_fn warn,
+                                           void *warn_ctx)
+{
+    if (warn) {
+        aaig_diag w;
+        char shown[64];
+        show(shown, sizeof(shown), lx->buf + ts, tl);
+        snprintf(w.message, sizeof(w.message),
+                 "unknown header keyword '%s' ignored with the rest of its line "
+                 "(keywords are " KEY_LIST ")", shown);
+        w.offset = ts;
+        aaig_line_column(lx->buf, lx->len, ts, &w.line, &w.column);
+        warn(warn_ctx, &w);
+    }
+    while (lx->pos < lx->len && lx->buf[lx->pos] != '\n' && lx->buf[lx->pos] != '\r')
+        lx->pos++;
+    return lx->pos == lx->len && !lx->at_eof ? AAIG_HDR_NEED_MORE : AAIG_HDR_OK;
+}
+
+/* The value of keyword k, vl bytes at vs, into h. */
+static aaig_header_result parse_value(lexer *lx, int k, size_t vs, size_t vl, aaig_header *h)
+{
+    const char *v = lx->buf + vs;
+    char shown[64];
+    switch (k) {
+    case K_NCOLS: return parse_count(lx, "ncols", vs, v, vl, &h->ncols);
+    case K_NROWS: return parse_count(lx, "nrows", vs, v, vl, &h->nrows);
+    case K_XLLCORNER:
+    case K_XLLCENTER:
+        h->has_xll = 1;
+        h->xll_center = k == K_XLLCENTER;
+        return parse_real(lx, key_names[k], vs, v, vl, 0, &h->xll);
+    case K_YLLCORNER:
+    case K_YLLCENTER:
+        h->has_yll = 1;
+        h->yll_center = k == K_YLLCENTER;
+        return parse_real(lx, key_names[k], vs, v, vl, 0, &h->yll);
+    case K_CELLSIZE: h->has_cellsize = 1; return parse_real(lx, "cellsize", vs, v, vl, 1, &h->cellsize);
+    case K_DX: h->has_dx = 1; return parse_real(lx, "dx", vs, v, vl, 1, &h->dx);
+    case K_DY: h->has_dy = 1; return parse_real(lx, "dy", vs, v, vl, 1, &h->dy);
+    default: /* K_NODATA */
+        h->has_nodata = 1;
+        h->nodata_has_separator = memchr(v, '.', vl) || memchr(v, ',', vl);
+        if (vl == 4 && memcmp(v, "null", 4) == 0) {
+            h->nodata_is_null = 1;
+        } else if (aaig_parse_double(v, vl, &h->nodata, NULL) != AAIG_OK) {
+            show(shown, sizeof(shown), v, vl);
+            return fail(lx, vs, "NODATA_value: expected a number, nan, inf or null, found '%s'", shown);
+        }
+        return AAIG_HDR_OK;
+    }
+}
+
+/* The header ended at the first value (h->data_offset): does it describe a grid? */
+static aaig_header_result check_complete(lexer *lx, const aaig_header *h, const int seen[K_COUNT])
+{
+    const size_t at = (size_t)h->data_offset;
+    size_t first_len = 0;
+    char shown[64];
+    while (at + first_len < lx->len && !is_ws((unsigned char)lx->buf[at + first_len]))
+        first_len++;
+    for (size_t i = 0; i < first_len; i++) {
+        unsigned char c = (unsigned char)lx->buf[at + i];
+        if (c < 0x20 || c == 0x7F)
+            return fail(lx, at + i, "expected text, found binary data (byte 0x%02X)", c);
+    }
+    show(shown, sizeof(shown), lx->buf + at, first_len);
+    if (!seen[K_NCOLS] || !seen[K_NROWS])
+        return fail(lx, at, "expected the keyword '%s' before the first value, found '%s'",
+                    seen[K_NCOLS] ? "nrows" : "ncols", shown);
+    if (!seen[K_CELLSIZE] && !(seen[K_DX] && seen[K_DY]))
+        return fail(lx, at,
+                    "expected 'cellsize' (or both 'dx' and 'dy') before the first value '%s', found %s",
+                    shown, seen[K_DX] ? "only 'dx'" : seen[K_DY] ? "only 'dy'" : "neither");
+    if (h->has_xll != h->has_yll)
+        return fail(lx, at, "expected both x and y of the lower-left point, found only '%s'",
+                    key_names[h->has_xll ? (h->xll_center ? K_XLLCENTER : K_XLLCORNER)
+                                         : (h->yll_center ? K_YLLCENTER : K_YLLCORNER)]);
+    if (h->has_xll && h->xll_center != h->yll_center)
+        return fail(lx, at, "expected xllcorner with yllcorner or xllcenter with yllcenter, found '%s' with '%s'",
+                    key_names[h->xll_center ? K_XLLCENTER : K_XLLCORNER],
+                    key_names[h->yll_center ? K_YLLCENTER : K_YLLCORNER]);
+    return AAIG_HDR_OK;
+}
+
 aaig_header_result aaig_header_parse(const char *buf, size_t len, int at_eof, aaig_header *h,
                                      aaig_diag *diag, aaig_warn_fn warn, void *warn_ctx)
 {
     lexer lx = {buf, len, skip_bom((const unsigned char *)buf, len), at_eof, diag};
     size_t key_at[K_COUNT];
     int seen[K_COUNT] = {0};
-    char shown[64];
     memset(h, 0, sizeof(*h));
     memset(diag, 0, sizeof(*diag));
 
     for (;;) {
-        size_t ts, tl;
+        size_t ts, tl, vs, vl;
         if (!next_token(&lx, &ts, &tl, 1)) {
             if (!at_eof)
                 return AAIG_HDR_NEED_MORE;
             return fail(&lx, len, "expected the grid's values after the header, found the end of the file");
         }
-        const char *t = buf + ts;
-        int k = find_key(t, tl);
-        if (k < 0) {
-            if (is_value_token(t, tl)) {
-                h->data_offset = ts;
-                break;
-            }
-            /* An unknown word where a keyword belongs: ignore its line, but say so. */
-            if (warn) {
-                aaig_diag w;
-                show(shown, sizeof(shown), t, tl);
-                snprintf(w.message, sizeof(w.message),
-                         "unknown header keyword '%s' ignored with the rest of its line "
-                         "(keywords are " KEY_LIST ")", shown);
-                w.offset = ts;
-                aaig_line_column(buf, len, ts, &w.line, &w.column);
-                warn(warn_ctx, &w);
-            }
-            while (lx.pos < len && buf[lx.pos] != '\n' && buf[lx.pos] != '\r')
-                lx.pos++;
-            if (lx.pos == len && !at_eof)
-                return AAIG_HDR_NEED_MORE;
-            continue;
+        const int k = find_key(buf + ts, tl);
+        if (k < 0 && is_value_token(buf + ts, tl)) {
+            h->data_offset = ts;
+            return check_complete(&lx, h, seen);
         }
-        if (seen[k]) {
+        aaig_header_result r = AAIG_HDR_OK;
+        if (k < 0) {
+            r = skip_unknown_key(&lx, ts, tl, warn, warn_ctx);
+        } else if (seen[k]) {
             uint64_t l1, c1;
             aaig_line_column(buf, len, key_at[k], &l1, &c1);
-            return fail(&lx, ts, "keyword '%s' appears twice (first at line %llu); expected each keyword once",
-                        key_names[k], (unsigned long long)l1);
-        }
-        seen[k] = 1;
-        key_at[k] = ts;
-        size_t vs, vl;
-        if (!next_token(&lx, &vs, &vl, 0)) {
-            if (!at_eof)
-                return AAIG_HDR_NEED_MORE;
-            return fail(&lx, len, "%s: expected a value, found the end of the file", key_names[k]);
-        }
-        const char *v = buf + vs;
-        aaig_header_result r = AAIG_HDR_OK;
-        switch (k) {
-        case K_NCOLS: r = parse_count(&lx, "ncols", vs, v, vl, &h->ncols); break;
-        case K_NROWS: r = parse_count(&lx, "nrows", vs, v, vl, &h->nrows); break;
-        case K_XLLCORNER:
-        case K_XLLCENTER:
-            r = parse_real(&lx, key_names[k], vs, v, vl, 0, &h->xll);
-            h->has_xll = 1;
-            h->xll_center = k == K_XLLCENTER;
-            break;
-        case K_YLLCORNER:
-        case K_YLLCENTER:
-            r = parse_real(&lx, key_names[k], vs, v, vl, 0, &h->yll);
-            h->has_yll = 1;
-            h->yll_center = k == K_YLLCENTER;
-            break;
-        case K_CELLSIZE: r = parse_real(&lx, "cellsize", vs, v, vl, 1, &h->cellsize); h->has_cellsize = 1; break;
-        case K_DX: r = parse_real(&lx, "dx", vs, v, vl, 1, &h->dx); h->has_dx = 1; break;
-        case K_DY: r = parse_real(&lx, "dy", vs, v, vl, 1, &h->dy); h->has_dy = 1; break;
-        case K_NODATA:
-            h->has_nodata = 1;
-            if (vl == 4 && memcmp(v, "null", 4) == 0) {
-                h->nodata_is_null = 1;
-            } else if (aaig_parse_double(v, vl, &h->nodata, NULL) != AAIG_OK) {
-                show(shown, sizeof(shown), v, vl);
-                r = fail(&lx, vs, "NODATA_value: expected a number, nan, inf or null, found '%s'", shown);
-            }
-            h->nodata_has_separator = memchr(v, '.', vl) || memchr(v, ',', vl);
-            break;
+            r = fail(&lx, ts, "keyword '%s' appears twice (first at line %llu); expected each keyword once",
+                     key_names[k], (unsigned long long)l1);
+        } else if (!next_token(&lx, &vs, &vl, 0)) {
+            r = at_eof ? fail(&lx, len, "%s: expected a value, found the end of the file", key_names[k])
+                       : AAIG_HDR_NEED_MORE;
+        } else {
+            seen[k] = 1;
+            key_at[k] = ts;
+            r = parse_value(&lx, k, vs, vl, h);
         }
         if (r != AAIG_HDR_OK)
             return r;
     }
-
-    /* The header is complete: check that it describes a grid. */
-    size_t at = (size_t)h->data_offset;
-    size_t first_len = 0;
-    while (at + first_len < len && !is_ws((unsigned char)buf[at + first_len]))
-        first_len++;
-    for (size_t i = 0; i < first_len; i++) {
-        unsigned char c = (unsigned char)buf[at + i];
-        if (c < 0x20 || c == 0x7F)
-            return fail(&lx, at + i, "expected text, found binary data (byte 0x%02X)", c);
-    }
-    show(shown, sizeof(shown), buf + at, first_len);
-    if (!seen[K_NCOLS] || !seen[K_NROWS])
-        return fail(&lx, at, "expected the keyword '%s' before the first value, found '%s'",
-                    seen[K_NCOLS] ? "nrows" : "ncols", shown);
-    if (!seen[K_CELLSIZE] && !(seen[K_DX] && seen[K_DY]))
-        return fail(&lx, at,
-                    "expected 'cellsize' (or both 'dx' and 'dy') before the first value '%s', found %s",
-                    shown, seen[K_DX] ? "only 'dx'" : seen[K_DY] ? "only 'dy'" : "neither");
-    if (h->has_xll != h->has_yll)
-        return fail(&lx, at, "expected both x and y of the lower-left point, found only '%s'",
-                    key_names[h->has_xll ? (h->xll_center ? K_XLLCENTER : K_XLLCORNER)
-                                         : (h->yll_center ? K_YLLCENTER : K_YLLCORNER)]);
-    if (h->has_xll && h->xll_center != h->yll_center)
-        return fail(&lx, at, "expected xllcorner with yllcorner or xllcenter with yllcenter, found '%s' with '%s'",
-                    key_names[h->xll_center ? K_XLLCENTER : K_XLLCORNER],
-                    key_names[h->yll_center ? K_YLLCENTER : K_YLLCORNER]);
-    return AAIG_HDR_OK;
 }
 
 int aaig_header_geotransform(const aaig_header *h, double gt[6])
