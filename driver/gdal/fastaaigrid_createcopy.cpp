@@ -504,18 +504,12 @@ struct FileCloser
     void operator()(VSILFILE *fp) const { VSIFCloseL(fp); }
 };
 
-}  // namespace
-
-GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, int,
-                                            CSLConstList options, GDALProgressFunc progress,
-                                            void *progressData)
+// The source's one real-valued band; nullptr, with the error reported, for any other source.
+GDALRasterBand *SourceBand(const char *fn, GDALDataset *src)
 {
-    if (!progress)
-        progress = GDALDummyProgress;
     if (src->GetRasterCount() != 1)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported,
-                         fn, "expected a source with 1 band, found %d",
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected a source with 1 band, found %d",
                          src->GetRasterCount());
         return nullptr;
     }
@@ -526,42 +520,59 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
                          GDALGetDataTypeName(band->GetRasterDataType()));
         return nullptr;
     }
-    const int ncols = src->GetRasterXSize(), nrows = src->GetRasterYSize();
-    const ValueKind kind = KindOf(band->GetRasterDataType());
+    return band;
+}
 
+// What goes before the values, and how the values are written.
+struct GridText
+{
+    CPLString header;
+    CPLString nodata; // the nodata value as written, when there is one
+    aaig_format_options opt = {};
+    bool southUp = false;
+};
+
+// The grid's header (with NODATA_value) and format options for the source band; false, with
+// the error reported, when the source or the options cannot be written.
+bool MakeGridText(const char *fn, GDALDataset *src, GDALRasterBand *band, const ValueKind &kind,
+                  CSLConstList options, GridText *text)
+{
     double gt[6];
     if (!GridGeoTransform(fn, src, gt))
-        return nullptr;
-    const bool southUp = gt[5] > 0;
-    CPLString header = GridHeader(fn, ncols, nrows, gt, options);
-
-    aaig_format_options opt = {};
-    opt.type = kind.vtype;
-    opt.mode = AAIG_FMT_SHORTEST;
-    if (kind.is_float && !FormatOptions(fn, options, &opt))
-        return nullptr;
-    CPLString nodataText;
-    if (NodataText(band, kind, opt, &nodataText))
+        return false;
+    text->southUp = gt[5] > 0;
+    text->header = GridHeader(fn, src->GetRasterXSize(), src->GetRasterYSize(), gt, options);
+    text->opt.type = kind.vtype;
+    text->opt.mode = AAIG_FMT_SHORTEST;
+    if (kind.is_float && !FormatOptions(fn, options, &text->opt))
+        return false;
+    if (NodataText(band, kind, text->opt, &text->nodata))
     {
-        header += "NODATA_value " + nodataText + "\n";
+        text->header += "NODATA_value " + text->nodata + "\n";
         // NaN cells are written as the nodata value (the built-in writes "nan").
         if (kind.is_float && !std::isnan(band->GetNoDataValue()))
-            opt.nan_text = nodataText.c_str();
+            text->opt.nan_text = text->nodata.c_str();
     }
+    return true;
+}
 
+// Writes the header and the rows to fn; false, with the error reported and no file left, when
+// it fails.
+bool WriteGrid(const char *fn, const GridText &text, GDALRasterBand *band, const ValueKind &kind,
+               unsigned threads, GDALProgressFunc progress, void *progressData)
+{
     std::unique_ptr<VSILFILE, FileCloser> fp(VSIFOpenL(fn, "wb"));
     if (!fp)
     {
         FastAAIGridError(CE_Failure, CPLE_OpenFailed,
                          fn, "cannot create the file: %s", VSIStrerror(errno));
-        return nullptr;
+        return false;
     }
     auto fail = [&](CPLErrorNum num, const char *what)
     {
         FastAAIGridError(CE_Failure, num, fn, "%s", what);
         VSIFCloseL(fp.release());
         RemovePartialFile(fn);
-        return nullptr;
     };
     uint64_t written = 0;
     // Appends n bytes; false, with the error reported, when the write fails.
@@ -576,25 +587,40 @@ GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, in
                                      static_cast<unsigned long long>(written)));
         return false;
     };
-    if (!put(header.data(), header.size()))
-        return nullptr;
-
-    const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
-    if (!WriteRows(band, kind, opt, southUp, threads, put, fail, progress, progressData))
-        return nullptr;
+    if (!put(text.header.data(), text.header.size()) ||
+        !WriteRows(band, kind, text.opt, text.southUp, threads, put, fail, progress, progressData))
+        return false;
     if (VSIFCloseL(fp.release()) != 0)
     {
         FastAAIGridError(CE_Failure, CPLE_FileIO,
                          fn, "write failed when closing the file (disk full?)");
         RemovePartialFile(fn);
-        return nullptr;
+        return false;
     }
+    return true;
+}
 
+}  // namespace
+
+GDALDataset *FastAAIGridDataset::CreateCopy(const char *fn, GDALDataset *src, int,
+                                            CSLConstList options, GDALProgressFunc progress,
+                                            void *progressData)
+{
+    GDALRasterBand *band = SourceBand(fn, src);
+    if (!band)
+        return nullptr;
+    const ValueKind kind = KindOf(band->GetRasterDataType());
+    GridText text;
+    if (!MakeGridText(fn, src, band, kind, options, &text))
+        return nullptr;
+    const unsigned threads = static_cast<unsigned>(FastAAIGridThreads(options, fn));
+    if (!WriteGrid(fn, text, band, kind, threads, progress ? progress : GDALDummyProgress,
+                   progressData))
+        return nullptr;
     // The .prj, in ESRI's WKT, as the built-in writes it. A failure is a warning: the grid
     // itself is complete.
     if (const OGRSpatialReference *srs = src->GetSpatialRef())
         WritePrj(fn, *srs);
-
     return Reopen(fn, src, kind.vtype == AAIG_V_I32);
 }
 
