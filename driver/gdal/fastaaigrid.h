@@ -200,6 +200,8 @@ class FastAAIGridBand final : public GDALPamRasterBand
     // IRasterIO for the read), and the step from the last row parsed before to the last
     // row asked for.
     std::vector<int> m_plan;
+    std::vector<size_t> m_from; // GatherNearest's buffers, kept from one run to the next
+    std::vector<GByte> m_picked;
     int m_step = 0;
 
     size_t RowBytes() const;
@@ -213,6 +215,12 @@ class FastAAIGridBand final : public GDALPamRasterBand
     bool ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
                      GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
                      GDALRasterIOExtraArg *extra, bool *done);
+    void GatherNearest(const std::vector<uint64_t> &run, const int *rows, int n,
+                       const GByte *parsed, const std::vector<int> &cols, GByte *out,
+                       GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace);
+    CPLErr ReadResampled(int x, int y, int w, int h, void *data, int bufW, int bufH,
+                         GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
+                         GDALRasterIOExtraArg *extra);
     bool Progress(GDALRasterIOExtraArg *extra, int first, int done, int total, const char *of);
     std::vector<uint64_t> SampledRows(int row);
     bool ReadSampled(const std::vector<uint64_t> &rows, void *image);

@@ -288,6 +288,41 @@ static std::vector<int> NearestIndexes(bool x, int size, int off, int len, int n
 // *done: the read was made here. Not made where GDAL would do otherwise (overviews,
 // GDAL_NO_COSTLY_OVERVIEW, a floating-point window) or the picks cannot be asked for. false
 // when the read failed, with the error reported.
+// Fills n buffer rows from the run of source rows parsed at `parsed`: buffer row i from source
+// row rows[i], its columns cols. On the pool's threads when the rows are many.
+void FastAAIGridBand::GatherNearest(const std::vector<uint64_t> &run, const int *rows, int n,
+                                    const GByte *parsed, const std::vector<int> &cols, GByte *out,
+                                    GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace)
+{
+    const size_t size = GDALGetDataTypeSizeBytes(eDataType), rowBytes = RowBytes();
+    const int bufW = static_cast<int>(cols.size());
+    const size_t outBytes = static_cast<size_t>(bufW) * GDALGetDataTypeSizeBytes(bufType);
+    std::vector<size_t> &from = m_from; // each buffer row's place in the run
+    from.clear();
+    for (size_t k = 0, b = 0; b < static_cast<size_t>(n); b++)
+    {
+        while (run[k] != static_cast<uint64_t>(rows[b]))
+            k++;
+        from.push_back(k);
+    }
+    std::vector<GByte> &picked = m_picked; // a row for each task
+    picked.resize(RowTasks(n, outBytes) * bufW * size);
+    auto gather = [&](unsigned task, int r0, int k)
+    {
+        GByte *row = picked.data() + task * bufW * size;
+        PrefaultRows(out + r0 * lineSpace, k, bufW, bufType, pixelSpace, lineSpace);
+        for (int r = r0; r < r0 + k; r++)
+        {
+            const GByte *src = parsed + from[r] * rowBytes;
+            for (int j = 0; j < bufW; j++)
+                memcpy(row + j * size, src + static_cast<size_t>(cols[j]) * size, size);
+            GDALCopyWords64(row, eDataType, static_cast<int>(size), out + r * lineSpace, bufType,
+                            static_cast<int>(pixelSpace), bufW);
+        }
+    };
+    FillRows(static_cast<FastAAIGridDataset *>(poDS)->m_threads, n, outBytes, gather);
+}
+
 bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
                                   GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
                                   GDALRasterIOExtraArg *extra, bool *done)
@@ -304,11 +339,7 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
         return true;
     *done = true;
     auto ds = static_cast<FastAAIGridDataset *>(poDS);
-    const size_t size = GDALGetDataTypeSizeBytes(eDataType), rowBytes = RowBytes();
-    const size_t outBytes = static_cast<size_t>(bufW) * GDALGetDataTypeSizeBytes(bufType);
-    std::vector<GByte> gathered; // a row of picked columns for each task
     std::vector<uint64_t> run;
-    std::vector<size_t> from; // each buffer row's place in the run
     for (int i = 0; i < bufH;)
     {
         run.clear(); // the next source rows, each once, at most a run of them
@@ -330,30 +361,9 @@ bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bu
         }
         if (!ds->ReadRowList(run, parsed))
             return false;
-        from.clear();
-        for (size_t k = 0, b = i; b < static_cast<size_t>(end); b++)
-        {
-            while (run[k] != static_cast<uint64_t>(rows[b]))
-                k++;
-            from.push_back(k);
-        }
-        gathered.resize(RowTasks(end - i, outBytes) * bufW * size);
-        auto gather = [&](unsigned task, int r0, int k)
-        {
-            GByte *picked = gathered.data() + task * bufW * size;
-            PrefaultRows(out + static_cast<GPtrDiff_t>(i + r0) * lineSpace, k, bufW, bufType,
-                         pixelSpace, lineSpace);
-            for (int r = r0; r < r0 + k; r++)
-            {
-                const GByte *src = parsed + from[r] * rowBytes;
-                for (int j = 0; j < bufW; j++)
-                    memcpy(picked + j * size, src + static_cast<size_t>(cols[j]) * size, size);
-                GDALCopyWords64(picked, eDataType, static_cast<int>(size),
-                                out + static_cast<GPtrDiff_t>(i + r) * lineSpace, bufType,
-                                static_cast<int>(pixelSpace), bufW);
-            }
-        };
-        FillRows(ds->m_threads, end - i, outBytes, gather);
+        GatherNearest(run, rows.data() + i, end - i, parsed, cols,
+                      out + static_cast<GPtrDiff_t>(i) * lineSpace, bufType, pixelSpace,
+                      lineSpace);
         i = end;
         if (!Progress(extra, 0, end, bufH, " of the resampled buffer"))
             return false;
@@ -520,6 +530,31 @@ bool FastAAIGridBand::Progress(GDALRasterIOExtraArg *extra, int first, int done,
     return false;
 }
 
+// Resampling: nearest neighbour our own way where GDAL would take its usual path; else
+// GDAL's block path, which reads ahead or samples.
+CPLErr FastAAIGridBand::ReadResampled(int x, int y, int w, int h, void *data, int bufW, int bufH,
+                                      GDALDataType bufType, GSpacing pixelSpace,
+                                      GSpacing lineSpace, GDALRasterIOExtraArg *extra)
+{
+    const bool nearest = !extra || extra->eResampleAlg == GRIORA_NearestNeighbour;
+    bool done = false;
+    if (nearest)
+    {
+        const bool ok = ReadNearest(x, y, w, h, static_cast<GByte *>(data), bufW, bufH, bufType,
+                                    pixelSpace, lineSpace, extra, &done);
+        if (done || !ok)
+            return ok ? CE_None : CE_Failure;
+    }
+    const bool floating = extra && extra->bFloatingPointWindowValidity;
+    if (bufH < h && nearest)
+        m_plan = NearestRows(floating ? extra->dfYOff : y, floating ? extra->dfYSize : h, bufH,
+                             nRasterYSize);
+    const CPLErr e = GDALPamRasterBand::IRasterIO(GF_Read, x, y, w, h, data, bufW, bufH, bufType,
+                                                  pixelSpace, lineSpace, extra);
+    m_plan.clear();
+    return e;
+}
+
 CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void *data,
                                   int bufW, int bufH, GDALDataType bufType,
                                   GSpacing pixelSpace, GSpacing lineSpace,
@@ -532,28 +567,9 @@ CPLErr FastAAIGridBand::IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, voi
                          "expected read-only access: the driver cannot update files");
         return CE_Failure;
     }
-    // Resampling: nearest neighbour our own way where GDAL would take its usual path; else
-    // GDAL's block path, which reads ahead or samples.
     if (bufW != w || bufH != h)
-    {
-        const bool nearest = !extra || extra->eResampleAlg == GRIORA_NearestNeighbour;
-        bool done = false;
-        if (nearest)
-        {
-            const bool ok = ReadNearest(x, y, w, h, static_cast<GByte *>(data), bufW, bufH,
-                                        bufType, pixelSpace, lineSpace, extra, &done);
-            if (done || !ok)
-                return ok ? CE_None : CE_Failure;
-        }
-        const bool floating = extra && extra->bFloatingPointWindowValidity;
-        if (bufH < h && nearest)
-            m_plan = NearestRows(floating ? extra->dfYOff : y, floating ? extra->dfYSize : h,
-                                 bufH, nRasterYSize);
-        const CPLErr e = GDALPamRasterBand::IRasterIO(rw, x, y, w, h, data, bufW, bufH, bufType,
-                                                      pixelSpace, lineSpace, extra);
-        m_plan.clear();
-        return e;
-    }
+        return ReadResampled(x, y, w, h, data, bufW, bufH, bufType, pixelSpace, lineSpace,
+                             extra);
 
     const int size = GDALGetDataTypeSizeBytes(eDataType);
     const size_t rowBytes = RowBytes();
