@@ -918,7 +918,8 @@ TEST(Prefault, MapsWholePagesInAndKeepsEveryByte)
     {
         std::vector<unsigned char> v(len / page);
         EXPECT_EQ(mincore(p, len, v.data()), 0);
-        return static_cast<size_t>(std::count_if(v.begin(), v.end(), [](unsigned char c) { return c & 1; }));
+        return static_cast<size_t>(
+            std::count_if(v.begin(), v.end(), [](unsigned char c) { return c & 1; }));
     };
     auto *map = static_cast<unsigned char *>(
         mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));

@@ -230,7 +230,9 @@ static aaig_header_result parse_value(lexer *lx, int k, size_t vs, size_t vl, aa
         h->has_yll = 1;
         h->yll_center = k == K_YLLCENTER;
         return parse_real(lx, key_names[k], vs, v, vl, 0, &h->yll);
-    case K_CELLSIZE: h->has_cellsize = 1; return parse_real(lx, "cellsize", vs, v, vl, 1, &h->cellsize);
+    case K_CELLSIZE:
+        h->has_cellsize = 1;
+        return parse_real(lx, "cellsize", vs, v, vl, 1, &h->cellsize);
     case K_DX: h->has_dx = 1; return parse_real(lx, "dx", vs, v, vl, 1, &h->dx);
     case K_DY: h->has_dy = 1; return parse_real(lx, "dy", vs, v, vl, 1, &h->dy);
     default: /* K_NODATA */
@@ -308,7 +310,8 @@ aaig_header_result aaig_header_parse(const char *buf, size_t len, int at_eof, aa
             r = fail(&lx, ts, "keyword '%s' appears twice (first at line %llu); expected each keyword once",
                      key_names[k], (unsigned long long)l1);
         } else if (!next_token(&lx, &vs, &vl, 0)) {
-            r = at_eof ? fail(&lx, len, "%s: expected a value, found the end of the file", key_names[k])
+            r = at_eof ? fail(&lx, len, "%s: expected a value, found the end of the file",
+                              key_names[k])
                        : AAIG_HDR_NEED_MORE;
         } else {
             seen[k] = 1;

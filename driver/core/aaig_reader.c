@@ -602,8 +602,6 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
     return AAIG_OK;
 }
 
-/* ---- the output ---------------------------------------------------------------------- */
-
 /* ---- public entry points ---------------------------------------------------------------- */
 
 aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_error *err)

@@ -200,9 +200,9 @@ class FastAAIGridBand final : public GDALPamRasterBand
     // IRasterIO for the read), and the step from the last row parsed before to the last
     // row asked for.
     std::vector<int> m_plan;
+    int m_step = 0;
     std::vector<size_t> m_from; // GatherNearest's buffers, kept from one run to the next
     std::vector<GByte> m_picked;
-    int m_step = 0;
 
     size_t RowBytes() const;
     int MaxRunRows() const;

@@ -28,9 +28,9 @@
 constexpr size_t STEP_BYTES = 16u << 20;
 // Rows per parse into the scratch buffer, for the block cache: at most a quarter of the cache.
 constexpr size_t RUN_BYTES = 4u << 20;
-// Bytes of a window's buffer per thread that copies into it: the first touch of a fresh
-// buffer's pages costs more than the copy itself (10-16 us a page on this project's virtual
-// machine), and threads take their page faults at the same time.
+// Bytes of the caller's buffer per task that fills it (windows, nearest resampling): mapping
+// in a fresh buffer's pages costs more than the copy itself (10-16 us a page on this
+// project's virtual machine), and tasks on several threads map theirs in at the same time.
 constexpr size_t COPY_TASK_BYTES = 64u << 10;
 
 // The rows of a task when n rows of rowBytes each are put into the caller's buffer in tasks of
@@ -282,12 +282,6 @@ static std::vector<int> NearestIndexes(bool x, int size, int off, int len, int n
     return picked;
 }
 
-// Nearest-neighbour resampling of a whole-pixel window without GDAL's block path: the rows and
-// columns GDAL would pick (NearestIndexes), the rows parsed together in runs into the scratch
-// buffer, each buffer row gathered from its source row. No block is made for a sampled row.
-// *done: the read was made here. Not made where GDAL would do otherwise (overviews,
-// GDAL_NO_COSTLY_OVERVIEW, a floating-point window) or the picks cannot be asked for. false
-// when the read failed, with the error reported.
 // Fills n buffer rows from the run of source rows parsed at `parsed`: buffer row i from source
 // row rows[i], its columns cols. On the pool's threads when the rows are many.
 void FastAAIGridBand::GatherNearest(const std::vector<uint64_t> &run, const int *rows, int n,
@@ -323,6 +317,12 @@ void FastAAIGridBand::GatherNearest(const std::vector<uint64_t> &run, const int 
     FillRows(static_cast<FastAAIGridDataset *>(poDS)->m_threads, n, outBytes, gather);
 }
 
+// Nearest-neighbour resampling of a whole-pixel window without GDAL's block path: the rows and
+// columns GDAL would pick (NearestIndexes), the rows parsed together in runs into the scratch
+// buffer, each buffer row gathered from its source row. No block is made for a sampled row.
+// *done: the read was made here. Not made where GDAL would do otherwise (overviews,
+// GDAL_NO_COSTLY_OVERVIEW, a floating-point window) or the picks cannot be asked for. false
+// when the read failed, with the error reported.
 bool FastAAIGridBand::ReadNearest(int x, int y, int w, int h, GByte *out, int bufW, int bufH,
                                   GDALDataType bufType, GSpacing pixelSpace, GSpacing lineSpace,
                                   GDALRasterIOExtraArg *extra, bool *done)

@@ -509,8 +509,8 @@ GDALRasterBand *SourceBand(const char *fn, GDALDataset *src)
 {
     if (src->GetRasterCount() != 1)
     {
-        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn, "expected a source with 1 band, found %d",
-                         src->GetRasterCount());
+        FastAAIGridError(CE_Failure, CPLE_NotSupported, fn,
+                         "expected a source with 1 band, found %d", src->GetRasterCount());
         return nullptr;
     }
     GDALRasterBand *band = src->GetRasterBand(1);
