@@ -924,16 +924,17 @@ TEST(Prefault, MapsWholePagesInAndKeepsEveryByte)
     auto *map = static_cast<unsigned char *>(
         mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     ASSERT_NE(map, MAP_FAILED);
-    if (madvise(map, page, MADV_POPULATE_WRITE) != 0) // a kernel before 5.14
+    // A kernel before 5.14 refuses the call; an emulator (qemu-user) accepts it but neither
+    // maps the page nor tells mincore's truth: nothing to check there.
+    if (madvise(map, page, MADV_POPULATE_WRITE) != 0 || resident(map, n) != 1)
     {
         munmap(map, n);
-        GTEST_SKIP() << "MADV_POPULATE_WRITE not supported by this kernel";
+        GTEST_SKIP() << "MADV_POPULATE_WRITE and mincore cannot be checked here";
     }
-    const size_t first = resident(map, n);
     aaig_prefault(map + page + 10, 20 * page); // pages 2 to 20 whole, 1 and 21 in part
-    EXPECT_EQ(resident(map, n), first + 19);
+    EXPECT_EQ(resident(map, n), 1u + 19);
     aaig_prefault(map + 30 * page, 15 * page); // under 64 KiB (with 4 KiB pages): nothing
-    EXPECT_EQ(resident(map, n), first + 19 + (15 * page >= (64u << 10) ? 15 : 0));
+    EXPECT_EQ(resident(map, n), 1u + 19 + (15 * page >= (64u << 10) ? 15 : 0));
     for (size_t i = 0; i < n; i++)
         ASSERT_EQ(map[i], 0) << i;
     munmap(map, n);
