@@ -523,13 +523,18 @@ GDALRasterBand *SourceBand(const char *fn, GDALDataset *src)
     return band;
 }
 
-// What goes before the values, and how the values are written.
+// What goes before the values, and how the values are written. Not copied: opt.nan_text
+// may point into nodata.
 struct GridText
 {
     CPLString header;
     CPLString nodata; // the nodata value as written, when there is one
     aaig_format_options opt = {};
     bool southUp = false;
+
+    GridText() = default;
+    GridText(const GridText &) = delete;
+    GridText &operator=(const GridText &) = delete;
 };
 
 // The grid's header (with NODATA_value) and format options for the source band; false, with
