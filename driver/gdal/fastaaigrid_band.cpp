@@ -175,20 +175,45 @@ bool FastAAIGridBand::IsCached(int row)
     return FastAAIGridIsCached(this, row);
 }
 
+// Maps in the memory of blocks GDAL has just allocated, with one call when they lie together
+// (fresh blocks come one after another from the heap): on a first scan of a raster their page
+// faults, one by one, cost more than parsing the rows that fill them.
+static void PrefaultBlocks(const std::vector<GDALRasterBlock *> &blocks, size_t rowBytes)
+{
+    if (blocks.empty())
+        return;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (GDALRasterBlock *block : blocks)
+    {
+        const auto p = reinterpret_cast<uintptr_t>(block->GetDataRef());
+        lo = std::min(lo, p);
+        hi = std::max(hi, p + rowBytes);
+    }
+    if (hi - lo <= 2 * blocks.size() * rowBytes)
+        aaig_prefault(reinterpret_cast<void *>(lo), hi - lo);
+}
+
 // Leaves parsed rows in the block cache. A row the cache cannot take is simply not kept.
 void FastAAIGridBand::KeepRows(int row0, int n, const GByte *rows)
 {
     const size_t rowBytes = RowBytes();
+    std::vector<GDALRasterBlock *> blocks;
+    blocks.reserve(n);
     for (int i = 0; i < n; i++)
     {
         GDALRasterBlock *block = GetLockedBlockRef(0, row0 + i, TRUE);
         if (!block)
         {
             CPLErrorReset();
-            return;
+            break;
         }
-        memcpy(block->GetDataRef(), rows + static_cast<size_t>(i) * rowBytes, rowBytes);
-        block->DropLock();
+        blocks.push_back(block);
+    }
+    PrefaultBlocks(blocks, rowBytes);
+    for (size_t i = 0; i < blocks.size(); i++)
+    {
+        memcpy(blocks[i]->GetDataRef(), rows + i * rowBytes, rowBytes);
+        blocks[i]->DropLock();
     }
 }
 
