@@ -805,6 +805,72 @@ TEST(ReaderDetect, FloatFarIntoALargeGrid)
     EXPECT_EQ(detect(data + "1.5\n", 50, 400, 2050), 0);
 }
 
+// Detection with several threads reads each window while the one before it is scanned
+// (read_ahead). Whichever window the float character lies in, and whether or not a read
+// ahead is used, the answer is the same, the index it leaves reads every row right, and a
+// read that fails ahead fails the detection once it is needed.
+TEST(ReaderDetect, ReadsAheadAtAnyThreadCount)
+{
+    const uint64_t ncols = 40, nrows = 900;
+    std::string data;
+    std::vector<int32_t> values;
+    for (uint64_t i = 0; i < ncols * nrows; i++) {
+        values.push_back(static_cast<int32_t>((i * 7919) % 20001) - 10000);
+        data += std::to_string(values.back()) + (i % ncols == ncols - 1 ? "\n" : " ");
+    }
+    for (unsigned nthreads : {2u, 7u, 64u}) {
+        for (size_t chunk : {(size_t)4100, (size_t)9000, (size_t)65536}) {
+            SCOPED_TRACE(std::to_string(nthreads) + " threads, chunk " + std::to_string(chunk));
+            MemFile f;
+            f.data = data;
+            Reader r = open_reader(f, 0, ncols, nrows, AAIG_INT32, chunk, nthreads);
+            int is_float = -1;
+            aaig_read_error err;
+            ASSERT_EQ(aaig_reader_detect_float(r.get(), &is_float, &err), AAIG_OK);
+            EXPECT_EQ(is_float, 0);
+            std::vector<int32_t> out(ncols);
+            for (uint64_t row : {nrows - 1, nrows / 2, (uint64_t)0}) {
+                ASSERT_EQ(aaig_reader_read(r.get(), row, 1, out.data(), &err), AAIG_OK);
+                EXPECT_TRUE(std::equal(out.begin(), out.end(), values.begin() + row * ncols))
+                    << "row " << row;
+            }
+            for (size_t at = 3; at < data.size(); at += 997) {
+                MemFile g;
+                g.data = data;
+                const size_t digit = g.data.find_first_of("0123456789", at);
+                g.data[digit] = '.';
+                Reader d = open_reader(g, 0, ncols, nrows, AAIG_INT32, chunk, nthreads);
+                is_float = -1;
+                ASSERT_EQ(aaig_reader_detect_float(d.get(), &is_float, &err), AAIG_OK);
+                EXPECT_EQ(is_float, 1) << "'.' at byte " << digit;
+            }
+            // A token longer than a window is passed over by reads of their own (pass_long_token),
+            // not the one read ahead; the '.' after it, or in it, still counts.
+            const size_t mid = data.find('\n', data.size() / 2) + 1;
+            const std::string token(3000, '7');
+            for (const std::string &tail : {std::string(), std::string("1.5 ")}) {
+                for (const std::string &tok : {token, token.substr(0, 1500) + "." + token}) {
+                    MemFile g;
+                    g.data = data.substr(0, mid) + tok + " " + tail + data.substr(mid);
+                    Reader d = open_reader(g, 0, ncols, nrows, AAIG_INT32, chunk, nthreads);
+                    is_float = -1;
+                    ASSERT_EQ(aaig_reader_detect_float(d.get(), &is_float, &err), AAIG_OK);
+                    EXPECT_EQ(is_float, tail.empty() && tok == token ? 0 : 1)
+                        << "a token of " << tok.size() << " bytes, then '" << tail << "'";
+                }
+            }
+            for (uint64_t fail : {(uint64_t)chunk, (uint64_t)data.size() / 2, (uint64_t)data.size() - 5}) {
+                MemFile g;
+                g.data = data;
+                g.fail_from = fail;
+                Reader d = open_reader(g, 0, ncols, nrows, AAIG_INT32, chunk, nthreads);
+                EXPECT_EQ(aaig_reader_detect_float(d.get(), &is_float, &err), AAIG_E_IO)
+                    << "reads failing from byte " << fail;
+            }
+        }
+    }
+}
+
 // ---- reader errors that depend on nothing but the window --------------------------------------
 
 // A token longer than AAIG_MAX_TOKEN is AAIG_E_TOO_LONG (aaig_types.h), whatever the window size

@@ -15,6 +15,17 @@
 #define MAX_INDEX 65536
 #define UNKNOWN UINT64_MAX
 
+/* A read of file bytes [off, off + want) into dst, in parts of `part` bytes, each read by one
+ * task: got[i] is what part i's pread returned. */
+typedef struct {
+    const aaig_io *io;
+    char *dst;
+    uint64_t off;
+    size_t want, part;
+    unsigned nparts;
+    int64_t got[AAIG_MAX_THREADS];
+} read_job;
+
 struct aaig_reader {
     aaig_io io;
     aaig_reader_config cfg;
@@ -26,6 +37,14 @@ struct aaig_reader {
     uint64_t win_off;
     size_t win_len;
     int win_eof;
+    /* Type detection reads ahead (read_ahead): buf and cap are then one half of mem, and the
+     * next window is read into the other half while this one is scanned. */
+    char *mem;
+    size_t mem_cap;
+    int detecting;
+    read_job ahead; /* the read in flight, when ahead_job is */
+    aaig_pool_job *ahead_job;
+    int reading_ahead;
     /* Row index: idx[k] is an offset where row k*stride starts (only whitespace before its
      * first value), or UNKNOWN. */
     uint64_t *idx;
@@ -61,7 +80,8 @@ aaig_reader *aaig_reader_new(const aaig_io *io, const aaig_reader_config *cfg)
         r->stride = 1;
     r->nidx = cfg->nrows / r->stride + 1;
     r->ckpt_tokens = r->stride * cfg->ncols;
-    r->buf = aaig_malloc(r->cap + 1);
+    r->mem = r->buf = aaig_malloc(r->cap + 1);
+    r->mem_cap = r->cap;
     r->idx = aaig_malloc((size_t)r->nidx * sizeof(uint64_t)); /* nidx <= MAX_INDEX + 1 */
     if (!r->buf || !r->idx) {
         aaig_reader_free(r);
@@ -80,7 +100,7 @@ void aaig_reader_free(aaig_reader *r)
 {
     if (!r)
         return;
-    free(r->buf);
+    free(r->mem);
     free(r->idx);
     free(r);
 }
@@ -168,13 +188,6 @@ static unsigned threads_for(const aaig_reader *r, size_t bytes)
     return nt < 1 ? 1 : nt;
 }
 
-typedef struct {
-    aaig_reader *r;
-    uint64_t off;
-    size_t want, part;
-    int64_t got[AAIG_MAX_THREADS];
-} read_job;
-
 static size_t part_len(const read_job *j, unsigned i)
 {
     const size_t from = (size_t)i * j->part;
@@ -185,41 +198,73 @@ static void read_task(void *ctx, unsigned i)
 {
     read_job *j = ctx;
     const size_t len = part_len(j, i);
-    j->got[i] = len ? j->r->io.pread(j->r->io.ctx, j->off + (uint64_t)i * j->part,
-                                     j->r->buf + (size_t)i * j->part, len)
+    j->got[i] = len ? j->io->pread(j->io->ctx, j->off + (uint64_t)i * j->part,
+                                   j->dst + (size_t)i * j->part, len)
                     : 0;
+}
+
+/* A read of `want` bytes at off into dst, in nparts parts. */
+static read_job read_job_for(const aaig_reader *r, char *dst, uint64_t off, size_t want,
+                             unsigned nparts)
+{
+    read_job j = {&r->io, dst, off, want, (want + nparts - 1) / nparts, nparts, {0}};
+    return j;
+}
+
+/* Makes what a finished read brought the window (its bytes already in r->buf). */
+static aaig_status take_read(aaig_reader *r, const read_job *j)
+{
+    int64_t n = 0;
+    for (unsigned i = 0; i < j->nparts; i++) {
+        if (j->got[i] < 0) {
+            r->win_off = UNKNOWN;
+            r->win_len = 0;
+            return AAIG_E_IO;
+        }
+        n += j->got[i];
+        if ((size_t)j->got[i] < part_len(j, i)) /* the file ends in this part */
+            break;
+    }
+    r->win_off = j->off;
+    r->win_len = (size_t)n;
+    r->win_eof = (size_t)n < j->want;
+    return AAIG_OK;
+}
+
+/* What a read of `want` bytes reads: at least MIN_READ, at most the window. */
+static size_t window_size(const aaig_reader *r, size_t want)
+{
+    return want < MIN_READ ? MIN_READ : want > r->cap ? r->cap : want;
+}
+
+/* Waits for the read in flight, if any; true when it is the read of `want` bytes at off, and
+ * the window is now what it read. */
+static int finish_ahead(aaig_reader *r, uint64_t off, size_t want, aaig_status *st)
+{
+    if (!r->reading_ahead)
+        return 0;
+    const read_job *j = &r->ahead;
+    aaig_pool_finish(r->ahead_job);
+    r->reading_ahead = 0;
+    if (j->off != off || j->want != want)
+        return 0;
+    r->buf = j->dst;
+    *st = take_read(r, j);
+    return 1;
 }
 
 /* Reads the window at off. With I/O that allows it, a large window is read in parts on the
  * pool's threads: copying from the page cache is a good part of a read's time. */
 static aaig_status fill(aaig_reader *r, uint64_t off, size_t want)
 {
-    if (want < MIN_READ)
-        want = MIN_READ;
-    if (want > r->cap)
-        want = r->cap;
+    want = window_size(r, want);
+    aaig_status st;
+    if (finish_ahead(r, off, want, &st))
+        return st;
     const unsigned nt = r->io.concurrent ? threads_for(r, want) : 1;
-    read_job j = {r, off, want, (want + nt - 1) / nt, {0}};
+    read_job j = read_job_for(r, r->buf, off, want, nt);
     aaig_pool_run(nt, nt, read_task, &j);
-    int64_t n = 0;
-    for (unsigned i = 0; i < nt; i++) {
-        if (j.got[i] < 0) {
-            n = -1;
-            break;
-        }
-        n += j.got[i];
-        if ((size_t)j.got[i] < part_len(&j, i)) /* the file ends in this part */
-            break;
-    }
-    if (n < 0) {
-        r->win_off = UNKNOWN;
-        r->win_len = 0;
-        return AAIG_E_IO;
-    }
-    r->win_off = off;
-    r->win_len = (size_t)n;
-    r->win_eof = (size_t)n < want;
-    return AAIG_OK;
+    return take_read(r, &j);
 }
 
 /* The file offset of p in the window. The sentinel after a last value without a newline is
@@ -236,6 +281,56 @@ static size_t last_boundary(const char *buf, size_t from, size_t to)
     while (to > from && !aaig_is_ws((unsigned char)buf[to - 1]))
         to--;
     return to;
+}
+
+/* ---- reading ahead (type detection) -------------------------------------------------- */
+
+/* Detection scans the whole file once, faster than it is read: each window is scanned while
+ * the next one is read into the other half of the buffer, on the pool's threads (the calling
+ * thread joins them when its scan is done). Only with I/O that can be read from threads, more
+ * than one thread, and halves that still hold two tokens of the longest size. */
+static void start_detection(aaig_reader *r)
+{
+    r->detecting = r->io.concurrent && r->cfg.nthreads > 1 && r->mem_cap / 2 >= MIN_READ;
+    if (r->detecting) {
+        r->cap = r->mem_cap / 2;
+        r->win_off = UNKNOWN; /* it may reach into the second half */
+        r->win_len = 0;
+    }
+}
+
+/* After a fill: reads the `want` bytes from the window's last value boundary on, where the
+ * scan of this window will end, into the other half. */
+static void read_ahead(aaig_reader *r, size_t want)
+{
+    const size_t b = last_boundary(r->buf, 0, r->win_len);
+    if (!r->detecting || r->win_eof || b == 0)
+        return;
+    want = window_size(r, want);
+    const unsigned nt = threads_for(r, want);
+    if (nt < 2) /* handing it to a thread would cost more than reading it here */
+        return;
+    char *other = r->buf == r->mem ? r->mem + r->cap : r->mem;
+    const unsigned nparts = aaig_clamp_threads(2ull * nt);
+    r->ahead = read_job_for(r, other, r->win_off + b, want, nparts);
+    r->reading_ahead = 1;
+    r->ahead_job = aaig_pool_start(nt, nparts, read_task, &r->ahead);
+}
+
+/* Waits for any read in flight and gives the whole buffer back to reads: a window in its
+ * second half is forgotten. */
+static void end_detection(aaig_reader *r)
+{
+    aaig_status st;
+    finish_ahead(r, UNKNOWN, 0, &st);
+    r->detecting = 0;
+    if (r->buf != r->mem) {
+        r->buf = r->mem;
+        r->win_off = UNKNOWN;
+        r->win_len = 0;
+        r->win_eof = 0;
+    }
+    r->cap = r->mem_cap;
 }
 
 /* ---- the rows a read parses -------------------------------------------------------- */
@@ -584,8 +679,11 @@ static aaig_status walk(aaig_reader *r, walk_pos *pos, uint64_t target, walk_mod
             }
             if (fill(r, pos->off, want) != AAIG_OK)
                 return set_error(r, err, AAIG_E_IO, pos->tok, pos->off, NULL);
-            if (mode == WALK_DETECT && want < r->cap)
-                want *= 2;
+            if (mode == WALK_DETECT) {
+                if (want < r->cap)
+                    want *= 2;
+                read_ahead(r, want);
+            }
             continue;
         }
         const char *p = r->buf + rel, *end = r->buf + b;
@@ -608,7 +706,9 @@ aaig_status aaig_reader_detect_float(aaig_reader *r, int *is_float, aaig_read_er
 {
     walk_pos pos = {0, r->cfg.data_offset};
     *is_float = 0;
+    start_detection(r);
     aaig_status st = walk(r, &pos, r->total, WALK_DETECT, NULL, NULL, is_float, err);
+    end_detection(r);
     /* Data errors (a short file, a token too long to scan past, binary data in it) are
      * reported when the values are read, as the built-in does, whatever the window: the
      * values before them decide the type. */
