@@ -151,6 +151,30 @@ def test_threads_create_copy_at_once(grids, tmp_path):
         ds = None
 
 
+def test_threads_write_prj_at_once(tmp_path):
+    """Copies with ten spatial references at once: each .prj is that reference's own, as a
+    copy alone writes it (the driver keeps the last few ESRI WKT texts, shared by threads)."""
+    from osgeo import osr
+    epsgs = [32631, 4326, 26711, 3857, 2154, 27700, 32633, 4269, 3035, 25832]
+    drv = gdal.GetDriverByName("FastAAIGrid")
+
+    def copy(i):
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsgs[i % len(epsgs)])
+        src = gdal.GetDriverByName("MEM").Create("", 3, 2, 1, gdal.GDT_Int32)
+        src.SetGeoTransform([0, 1, 0, 2, 0, -1])
+        src.SetSpatialRef(srs)
+        out = drv.CreateCopy(str(tmp_path / f"p{i}.asc"), src, 0, SINGLE)
+        assert out is not None, gdal.GetLastErrorMsg()
+        out = None
+        return (tmp_path / f"p{i}.prj").read_bytes()
+
+    refs = [copy(i) for i in range(len(epsgs))]
+    results = _run_at_once(copy, [(i,) for i in range(NTHREADS * 4)])
+    for i, prj in enumerate(results):
+        assert prj == refs[i % len(epsgs)], f"copy {i}: EPSG:{epsgs[i % len(epsgs)]}"
+
+
 def test_threads_read_and_write_mixed(grids, tmp_path):
     def job(i):
         path, ref = grids[i % len(grids)]

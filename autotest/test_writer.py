@@ -1353,6 +1353,27 @@ def test_prj_same_as_builtin(tmp_path, epsg):
         assert "fast.prj" in [os.path.basename(f) for f in ds.GetFileList()]
 
 
+# More spatial references than the driver keeps ESRI WKT for (8), in turn and again: each
+# copy's .prj is the built-in's for its own reference, whatever was written before it.
+PRJ_EPSGS = [32631, 4326, 26711, 3857, 2154, 27700, 32633, 4269, 3035, 25832, 32631, 4326]
+
+
+def test_prj_kept_esri_wkt_is_each_references_own(tmp_path):
+    sources = {}
+    for epsg in PRJ_EPSGS:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+        sources[epsg] = mem_source(np.ones((2, 2), np.float32), srs=srs)
+    expected = {}
+    for epsg, src in sources.items():
+        write_builtin(str(tmp_path / f"b{epsg}.asc"), src)
+        expected[epsg] = (tmp_path / f"b{epsg}.prj").read_bytes()
+    assert len(set(expected.values())) == len(expected)
+    for i, epsg in enumerate(PRJ_EPSGS * 2):
+        write_fast(str(tmp_path / f"f{i}.asc"), sources[epsg])
+        assert (tmp_path / f"f{i}.prj").read_bytes() == expected[epsg], f"copy {i}, EPSG:{epsg}"
+
+
 def test_no_srs_no_prj(tmp_path):
     write_fast(str(tmp_path / "a.asc"), mem_source(np.ones((2, 2), np.float32)))
     assert sorted(os.listdir(tmp_path)) == ["a.asc"]

@@ -14,7 +14,10 @@ extern "C" {
 #include <cfloat>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace
@@ -294,26 +297,56 @@ void RemovePartialFile(const char *fn)
         VSIUnlink(fn);
 }
 
-void WritePrj(const char *fn, const OGRSpatialReference &srs)
+// The ESRI WKT of srs (empty when it has none). PROJ looks the ESRI names up in its database,
+// ~0.3 ms a copy, more than a small grid's whole copy; a tile set's copies share a handful of
+// spatial references, so the last few are kept, by their WKT2 (the whole definition).
+std::string EsriWkt(const OGRSpatialReference &srs)
 {
-    const CPLString prj = CPLFormFilename(CPLGetPath(fn), CPLGetBasename(fn), "prj");
+    static std::mutex mutex;
+    static std::vector<std::pair<std::string, std::string>> kept; // the newest last
+    constexpr size_t KEPT = 8;
+    char *key = nullptr;
+    const char *const wkt2[] = {"FORMAT=WKT2_2019", nullptr};
+    const bool keyed = srs.exportToWkt(&key, wkt2) == OGRERR_NONE && key;
+    const std::string k = keyed ? key : "";
+    CPLFree(key);
+    if (keyed)
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        for (const auto &entry : kept)
+            if (entry.first == k)
+                return entry.second;
+    }
     OGRSpatialReference esri(srs);
     esri.morphToESRI();
     char *wkt = nullptr;
-    if (esri.exportToWkt(&wkt) != OGRERR_NONE || !wkt)
+    const std::string text = esri.exportToWkt(&wkt) == OGRERR_NONE && wkt ? wkt : "";
+    CPLFree(wkt);
+    if (keyed && !text.empty())
     {
-        CPLFree(wkt);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (kept.size() == KEPT)
+            kept.erase(kept.begin());
+        kept.emplace_back(k, text);
+    }
+    return text;
+}
+
+void WritePrj(const char *fn, const OGRSpatialReference &srs)
+{
+    const CPLString prj = CPLFormFilename(CPLGetPath(fn), CPLGetBasename(fn), "prj");
+    const std::string wkt = EsriWkt(srs);
+    if (wkt.empty())
+    {
         FastAAIGridError(CE_Warning, CPLE_AppDefined, fn,
                          "cannot express the spatial reference in ESRI WKT: no %s written",
                          prj.c_str());
         return;
     }
-    const size_t n = strlen(wkt);
     VSILFILE *fp = VSIFOpenL(prj, "wb");
-    bool ok = fp && VSIFWriteL(wkt, 1, n, fp) == n;
+    bool ok = fp && VSIFWriteL(wkt.data(), 1, wkt.size(), fp) == wkt.size();
     if (fp && VSIFCloseL(fp) != 0)
         ok = false;
-    CPLFree(wkt);
     if (!ok)
         FastAAIGridError(CE_Warning, CPLE_FileIO, fn, "cannot write the projection file %s",
                          prj.c_str());
