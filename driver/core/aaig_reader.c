@@ -105,11 +105,17 @@ void aaig_reader_free(aaig_reader *r)
     free(r);
 }
 
-void aaig_reader_forget_position(aaig_reader *r)
+/* The window holds nothing (its bytes are not to be used again). */
+static void forget_window(aaig_reader *r)
 {
     r->win_off = UNKNOWN;
     r->win_len = 0;
     r->win_eof = 0;
+}
+
+void aaig_reader_forget_position(aaig_reader *r)
+{
+    forget_window(r);
     r->cur_tok = 0;
     r->cur_off = r->cfg.data_offset;
 }
@@ -217,8 +223,7 @@ static aaig_status take_read(aaig_reader *r, const read_job *j)
     int64_t n = 0;
     for (unsigned i = 0; i < j->nparts; i++) {
         if (j->got[i] < 0) {
-            r->win_off = UNKNOWN;
-            r->win_len = 0;
+            forget_window(r);
             return AAIG_E_IO;
         }
         n += j->got[i];
@@ -294,8 +299,7 @@ static void start_detection(aaig_reader *r)
     r->detecting = r->io.concurrent && r->cfg.nthreads > 1 && r->mem_cap / 2 >= MIN_READ;
     if (r->detecting) {
         r->cap = r->mem_cap / 2;
-        r->win_off = UNKNOWN; /* it may reach into the second half */
-        r->win_len = 0;
+        forget_window(r); /* it may reach into the second half */
     }
 }
 
@@ -303,12 +307,12 @@ static void start_detection(aaig_reader *r)
  * scan of this window will end, into the other half. */
 static void read_ahead(aaig_reader *r, size_t want)
 {
-    const size_t b = last_boundary(r->buf, 0, r->win_len);
-    if (!r->detecting || r->win_eof || b == 0)
+    if (!r->detecting || r->win_eof)
         return;
     want = window_size(r, want);
     const unsigned nt = threads_for(r, want);
-    if (nt < 2) /* handing it to a thread would cost more than reading it here */
+    const size_t b = last_boundary(r->buf, 0, r->win_len);
+    if (nt < 2 || b == 0) /* a thread would cost more than the read; a token fills the window */
         return;
     char *other = r->buf == r->mem ? r->mem + r->cap : r->mem;
     const unsigned nparts = aaig_clamp_threads(2ull * nt);
@@ -326,9 +330,7 @@ static void end_detection(aaig_reader *r)
     r->detecting = 0;
     if (r->buf != r->mem) {
         r->buf = r->mem;
-        r->win_off = UNKNOWN;
-        r->win_len = 0;
-        r->win_eof = 0;
+        forget_window(r);
     }
     r->cap = r->mem_cap;
 }
